@@ -1,0 +1,129 @@
+"""Shape and indexing primitives: reshape, permute, expand, indexing, index_put, cat, gather, pad."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ottorch.autograd.engine import sum_to_shape
+from ottorch.autograd.function import Primitive
+
+
+class Reshape(Primitive):
+    def forward(ctx, a, shape):
+        ctx.shape = a.shape
+        return a.reshape(shape)
+
+    def backward(ctx, g):
+        return g.reshape(ctx.shape)
+
+
+class Permute(Primitive):
+    def forward(ctx, a, dims):
+        ctx.dims = dims
+        return a.transpose(dims)
+
+    def backward(ctx, g):
+        return g.transpose(np.argsort(ctx.dims))
+
+
+class Expand(Primitive):
+    """Broadcast to a larger shape; the engine's broadcast reduction is exactly its backward."""
+
+    def forward(ctx, a, shape):
+        return np.broadcast_to(a, shape)
+
+    def backward(ctx, g):
+        return g
+
+
+def is_basic_index(index) -> bool:
+    """True when ``index`` selects without integer or boolean arrays (a view, no duplicates)."""
+    items = index if type(index) is tuple else (index,)
+    return all(i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice)) for i in items)
+
+
+class GetItem(Primitive):
+    def forward(ctx, a, index):
+        ctx.shape, ctx.dtype, ctx.index = a.shape, a.dtype, index
+        return a[index]
+
+    def backward(ctx, g):
+        grad = np.zeros(ctx.shape, dtype=g.dtype)
+        if is_basic_index(ctx.index) or _is_mask(ctx.index):
+            grad[ctx.index] = g
+        else:
+            # Integer arrays may repeat an element; unbuffered add accumulates every occurrence.
+            np.add.at(grad, ctx.index, g)
+        return grad
+
+
+def _is_mask(index) -> bool:
+    return isinstance(index, np.ndarray) and index.dtype == np.bool_
+
+
+class IndexPut(Primitive):
+    """``out = a.copy(); out[index] = value``: the functional form of ``a[index] = value``."""
+
+    def forward(ctx, a, value, index):
+        ctx.index = index
+        ctx.value_shape = np.shape(value)
+        out = a.copy()
+        out[index] = value
+        return out
+
+    def backward(ctx, g):
+        ga = g.copy()
+        ga[ctx.index] = 0
+        gv = None
+        if ctx.needs_input_grad[1]:
+            selected = g[ctx.index]
+            # The value was broadcast into the slice, so reduce its gradient to the value's shape.
+            gv = sum_to_shape(selected, ctx.value_shape)
+        return ga, gv
+
+
+class Cat(Primitive):
+    def forward(ctx, *arrays, axis):
+        ctx.axis = axis
+        ctx.bounds = np.cumsum([a.shape[axis] for a in arrays])[:-1]
+        return np.concatenate(arrays, axis=axis)
+
+    def backward(ctx, g):
+        return tuple(np.split(g, ctx.bounds, axis=ctx.axis))
+
+
+class Gather(Primitive):
+    """``out[i][j] = a[i][index[i][j]]`` along ``axis`` (PyTorch's ``gather``)."""
+
+    def forward(ctx, a, index, axis):
+        ctx.save_for_backward(index)
+        ctx.shape, ctx.axis = a.shape, axis
+        return np.take_along_axis(a, index, axis)
+
+    def backward(ctx, g):
+        (index,) = ctx.saved_tensors
+        grad = np.zeros(ctx.shape, dtype=g.dtype)
+        full = list(np.ogrid[tuple(slice(n) for n in index.shape)])
+        full[ctx.axis] = index
+        np.add.at(grad, tuple(full), g)
+        return grad, None
+
+
+class Pad(Primitive):
+    """Constant padding; ``pad_width`` is numpy's per-axis ``(before, after)`` list."""
+
+    def forward(ctx, a, pad_width, value=0.0):
+        ctx.slices = tuple(slice(b, b + n) for (b, _), n in zip(pad_width, a.shape))
+        return np.pad(a, pad_width, constant_values=value)
+
+    def backward(ctx, g):
+        return g[ctx.slices]
+
+
+class Flip(Primitive):
+    def forward(ctx, a, axes):
+        ctx.axes = axes
+        return np.flip(a, axes)
+
+    def backward(ctx, g):
+        return np.flip(g, ctx.axes)
