@@ -48,7 +48,8 @@ from ottorch._dtype import (
 )
 from ottorch._functions import *  # noqa: F403 - the PyTorch function namespace
 from ottorch._method_functions import *  # noqa: F403
-from ottorch._tensor import Size, Tensor
+from ottorch._tensor import Tensor
+from ottorch._tensor_base import Size
 from ottorch.autograd.grad_mode import (
     enable_grad,
     inference_mode,

@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from ottorch import _dtype
-from ottorch._tensor import Tensor, _make, _shape_args
+from ottorch._tensor import Tensor
+from ottorch._tensor_base import _make, _shape_args
 from ottorch.random import as_numpy_generator
 
 

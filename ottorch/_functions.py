@@ -7,7 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from ottorch import ops
-from ottorch._tensor import Tensor, _as_tensor_like, _axis, _make, _promote_pair
+from ottorch._tensor import Tensor
+from ottorch._tensor_base import _as_tensor_like, _axis, _make, _promote_pair
 
 __all__ = [
     "avg_pool2d",

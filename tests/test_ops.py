@@ -3,8 +3,8 @@ the gradient against central finite differences in float64."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import pytest
@@ -158,7 +158,8 @@ CASES = [
     # reductions
     Case("sum_all", lambda a: a.sum(), np.sum, ((3, 4),)),
     Case("sum_dim", lambda a: a.sum(1), lambda a: a.sum(1), ((3, 4, 2),)),
-    Case("sum_dims_keepdim", lambda a: a.sum((0, 2), keepdim=True), lambda a: a.sum((0, 2), keepdims=True), ((3, 4, 2),)),
+    Case("sum_dims_keepdim", lambda a: a.sum((0, 2), keepdim=True), lambda a: a.sum((0, 2), keepdims=True),
+         ((3, 4, 2),)),
     Case("mean_all", lambda a: a.mean(), np.mean, ((3, 4),)),
     Case("mean_dim", lambda a: a.mean(-1, keepdim=True), lambda a: a.mean(-1, keepdims=True), ((3, 4),)),
     Case("prod_all", lambda a: a.prod(), np.prod, ((2, 3),)),

@@ -1,7 +1,7 @@
 """Tensor attributes, factories, dtype rules, printing and error messages."""
 
-import sys
 import subprocess
+import sys
 
 import numpy as np
 import pytest

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ottorch._tensor import Tensor, _make
+from ottorch._tensor import Tensor
+from ottorch._tensor_base import _make
 from ottorch.autograd.engine import run_backward
 from ottorch.autograd.function import Function, Primitive
 from ottorch.autograd.grad_mode import (

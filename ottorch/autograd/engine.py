@@ -7,10 +7,14 @@ shape and ``sum_to_shape`` reduces it to the input's shape. Leaf gradients accum
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ottorch._tensor import Tensor, _make
+from ottorch._tensor_base import TensorBase, _make
+
+if TYPE_CHECKING:
+    from ottorch._tensor import Tensor
 
 
 def sum_to_shape(grad: np.ndarray, shape: tuple) -> np.ndarray:
@@ -39,9 +43,10 @@ def toposort(roots: Sequence) -> list:
         seen.add(node)
         stack.append((node, True))
         for p in node.parents:
-            child = getattr(p, "_ctx", None)
-            if child is not None and child not in seen:
-                stack.append((child, False))
+            if isinstance(p, TensorBase):
+                child = p._ctx
+                if child is not None and child not in seen:
+                    stack.append((child, False))
     return order
 
 
@@ -59,34 +64,13 @@ def run_backward(
     and the gradients of the captured tensors are returned in order (None where none flowed).
     """
     node_grads: dict = {}
-    leaf_grads: dict[int, np.ndarray] = {}
-    capture_nodes = {}
-    capture_leaves = {}
-    if capture is not None:
-        for i, t in enumerate(capture):
-            if t._ctx is None:
-                capture_leaves[id(t)] = i
-            else:
-                capture_nodes[t._ctx] = i
-    allowed = None if accumulate_only is None else {id(t) for t in accumulate_only}
-    captured: list = [None] * (len(capture) if capture is not None else 0)
+    leaf_grads: dict[int, list] = {}  # id(leaf) -> [leaf, summed gradient]
+    captured_nodes = {t._ctx: i for i, t in enumerate(capture or ()) if t._ctx is not None}
+    captured: list = [None] * len(capture or ())
 
-    def to_leaf(t: Tensor, g: np.ndarray) -> None:
-        if capture is not None:
-            i = capture_leaves.get(id(t))
-            if i is not None:
-                captured[i] = g if captured[i] is None else captured[i] + g
-            return
-        if allowed is not None and id(t) not in allowed:
-            return
-        prev = leaf_grads.get(id(t))
-        leaf_grads[id(t)] = g if prev is None else prev + g
-        leaves[id(t)] = t
-
-    leaves: dict[int, Tensor] = {}
     for t, g in zip(roots, root_grads):
         if t._ctx is None:
-            to_leaf(t, g)
+            _add_leaf(leaf_grads, t, g)
         else:
             prev = node_grads.get(t._ctx)
             node_grads[t._ctx] = g if prev is None else prev + g
@@ -95,41 +79,55 @@ def run_backward(
         g = node_grads.pop(node, None)
         if g is None:
             continue
-        if node.retained is not None:
-            out = node.retained()
-            if out is not None:
-                _accumulate(out, g.copy())
-        if capture_nodes:
-            i = capture_nodes.get(node)
-            if i is not None:
-                captured[i] = g
+        if node.retained is not None and node.retained() is not None:
+            _accumulate(node.retained(), g.copy())
+        if captured_nodes and node in captured_nodes:
+            captured[captured_nodes[node]] = g
         for p, pg, need in zip(node.parents, node.vjp(g), node.needs_input_grad):
             if not need or pg is None:
                 continue
-            shape = p._data.shape
-            if pg.shape != shape:
-                pg = sum_to_shape(pg, shape)
-            if pg.dtype != p._data.dtype:
-                pg = pg.astype(p._data.dtype)
-            if p._ctx is not None:
-                prev = node_grads.get(p._ctx)
-                node_grads[p._ctx] = pg if prev is None else prev + pg
+            data = p._data
+            if pg.shape != data.shape:
+                pg = sum_to_shape(pg, data.shape)
+            if pg.dtype != data.dtype:
+                pg = pg.astype(data.dtype)
+            c = p._ctx
+            if c is None:
+                _add_leaf(leaf_grads, p, pg)
             else:
-                to_leaf(p, pg)
+                prev = node_grads.get(c)
+                node_grads[c] = pg if prev is None else prev + pg
         if not retain_graph:
             node.release()
 
     if capture is not None:
+        for i, t in enumerate(capture):
+            if t._ctx is None and id(t) in leaf_grads:
+                captured[i] = leaf_grads[id(t)][1]
         return captured
-    owned: set[int] = set()
-    for key, g in leaf_grads.items():
-        # A rule may hand the same array to several inputs, or a read-only broadcast view; the
-        # gradient a leaf keeps must be its own writeable array because users update it in place.
-        if id(g) in owned or not g.flags.writeable or g.base is not None:
+    allowed = None if accumulate_only is None else {id(t) for t in accumulate_only}
+    owners: set[int] = set()
+    for key, (leaf, g) in leaf_grads.items():
+        if allowed is not None and key not in allowed:
+            continue
+        # Rules pass arrays through or return views of them (Add gives ``g`` to both inputs,
+        # Permute a transposed view), and Sum a read-only broadcast. The gradient a leaf keeps must
+        # be writeable and share memory with no other leaf, because users update it in place.
+        owner = g if g.base is None else g.base
+        if id(owner) in owners or not g.flags.writeable:
             g = g.copy()
-        owned.add(id(g))
-        _accumulate(leaves[key], g)
+            owner = g
+        owners.add(id(owner))
+        _accumulate(leaf, g)
     return None
+
+
+def _add_leaf(leaf_grads: dict, t: Tensor, g: np.ndarray) -> None:
+    entry = leaf_grads.get(id(t))
+    if entry is None:
+        leaf_grads[id(t)] = [t, g]
+    else:
+        entry[1] = entry[1] + g
 
 
 def _accumulate(t: Tensor, g: np.ndarray) -> None:

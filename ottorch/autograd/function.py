@@ -9,10 +9,15 @@ return gradients in the broadcast output shape; the engine reduces them to each 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from ottorch._tensor import Tensor, _make
+from ottorch._tensor_base import TensorBase, _make
 from ottorch.autograd.grad_mode import state as _grad_state
+
+if TYPE_CHECKING:
+    from ottorch._tensor import Tensor
 
 _FREED = object()
 
@@ -24,27 +29,28 @@ class Primitive:
     retained = None
     #: Inputs (tensors or Python scalars) of the recorded call, in ``apply`` order.
     parents: tuple = ()
-    needs_input_grad: tuple = ()
+    needs_input_grad: list | tuple = ()
     _saved: tuple | object = ()
 
     @classmethod
     def apply(cls, *inputs, **params) -> Tensor:
         """Run ``forward`` on the inputs' arrays and record the node when a gradient is needed."""
         ctx = cls()
-        needs = False
         arrays = []
+        flags = []
         for x in inputs:
-            if isinstance(x, Tensor):
+            if isinstance(x, TensorBase):
                 arrays.append(x._data)
-                needs = needs or x._requires_grad
+                flags.append(x._requires_grad)
             else:
                 arrays.append(x)
+                flags.append(False)
         out = cls.forward(ctx, *arrays, **params)
         if type(out) is not np.ndarray:
             out = np.asarray(out)
-        if needs and _grad_state.enabled:
+        if True in flags and _grad_state.enabled:
             ctx.parents = inputs
-            ctx.needs_input_grad = tuple(isinstance(x, Tensor) and x._requires_grad for x in inputs)
+            ctx.needs_input_grad = flags
             return _make(out, True, ctx)
         return _make(out, False, None)
 
@@ -80,7 +86,7 @@ class Primitive:
     def next_functions(self) -> tuple:
         """``(node, 0)`` for each input, ``None`` for inputs without a graph (PyTorch layout)."""
         return tuple(
-            (p._ctx, 0) if isinstance(p, Tensor) and p._ctx is not None else (None, 0)
+            (p._ctx, 0) if isinstance(p, TensorBase) and p._ctx is not None else (None, 0)
             for p in self.parents
         )
 
@@ -103,12 +109,12 @@ class Function(Primitive):
         ctx = cls()
         with no_grad():
             out = cls.forward(ctx, *inputs, **params)
-        if not isinstance(out, Tensor):
+        if not isinstance(out, TensorBase):
             raise TypeError(f"{cls.__name__}.forward must return a Tensor, got {type(out).__name__}")
-        needs = any(isinstance(x, Tensor) and x._requires_grad for x in inputs)
+        needs = any(isinstance(x, TensorBase) and x._requires_grad for x in inputs)
         if needs and _grad_state.enabled:
             ctx.parents = inputs
-            ctx.needs_input_grad = tuple(isinstance(x, Tensor) and x._requires_grad for x in inputs)
+            ctx.needs_input_grad = tuple(isinstance(x, TensorBase) and x._requires_grad for x in inputs)
             return _make(out._data, True, ctx)
         return _make(out._data, False, None)
 
@@ -123,7 +129,7 @@ class Function(Primitive):
                 f"{self.name()}.backward returned {len(out)} gradients but forward took "
                 f"{len(self.parents)} inputs"
             )
-        return tuple(None if g is None else (g._data if isinstance(g, Tensor) else np.asarray(g)) for g in out)
+        return tuple(None if g is None else (g._data if isinstance(g, TensorBase) else np.asarray(g)) for g in out)
 
     @staticmethod
     def forward(ctx, *args, **kwargs):  # pragma: no cover - abstract

@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ottorch._tensor import Tensor, _make
+from ottorch._tensor import Tensor
+from ottorch._tensor_base import _make
 
 
 class GradcheckError(RuntimeError):

@@ -7,13 +7,21 @@ import numpy as np
 from ottorch.autograd.function import Primitive
 
 
-def _restore(g: np.ndarray, ndim: int, axes, keepdim: bool) -> np.ndarray:
-    """Re-insert the reduced axes of ``g`` as size-1 axes so it broadcasts against the input."""
+def _restore(g: np.ndarray, shape: tuple, axes, keepdim: bool) -> np.ndarray:
+    """Re-insert the reduced axes of ``g`` as size-1 axes so it broadcasts against ``shape``."""
     if keepdim:
         return g
     if axes is None:
-        return g.reshape((1,) * ndim)
-    return np.expand_dims(g, axes)
+        return g.reshape((1,) * len(shape))
+    return g.reshape(tuple(1 if i in axes else n for i, n in enumerate(shape)))
+
+
+def _expand(g: np.ndarray, shape: tuple) -> np.ndarray:
+    """``g`` broadcast into a new, writeable array of ``shape`` (cheaper than ``broadcast_to``
+    for small arrays, and leaf gradients must own their memory anyway)."""
+    out = np.empty(shape, dtype=g.dtype)
+    out[...] = g
+    return out
 
 
 class Sum(Primitive):
@@ -22,7 +30,17 @@ class Sum(Primitive):
         return a.sum(axis=axes, keepdims=keepdim)
 
     def backward(ctx, g):
-        return np.broadcast_to(_restore(g, len(ctx.shape), ctx.axes, ctx.keepdim), ctx.shape)
+        return _expand(_restore(g, ctx.shape, ctx.axes, ctx.keepdim), ctx.shape)
+
+
+class Mean(Primitive):
+    def forward(ctx, a, axes=None, keepdim=False):
+        ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
+        ctx.count = a.size if axes is None else int(np.prod([a.shape[i] for i in axes]))
+        return a.mean(axis=axes, keepdims=keepdim)
+
+    def backward(ctx, g):
+        return _expand(_restore(g, ctx.shape, ctx.axes, ctx.keepdim) / ctx.count, ctx.shape)
 
 
 class Prod(Primitive):
@@ -62,7 +80,7 @@ class Amax(Primitive):
         a, out = ctx.saved_tensors
         hit = a == out
         count = hit.sum(axis=ctx.axes, keepdims=True)
-        return _restore(g, a.ndim, ctx.axes, ctx.keepdim) * hit / count
+        return _restore(g, a.shape, ctx.axes, ctx.keepdim) * hit / count
 
 
 class Amin(Amax):

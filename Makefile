@@ -1,0 +1,34 @@
+# The two commands of the README: `make run` and `make test`. Both set up .venv on first use;
+# re-running is fast because installs are keyed on pyproject.toml through stamp files.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: run test lint bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(VENV)/.stamp-run: pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.stamp-dev: pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+run: $(VENV)/.stamp-run
+	$(PY) examples/xor.py
+
+test: $(VENV)/.stamp-dev
+	$(PY) -m pytest
+
+lint: $(VENV)/.stamp-dev
+	$(VENV)/bin/ruff check ottorch tests scripts examples
+
+bench: $(VENV)/.stamp-dev
+	$(PY) scripts/bench_core.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
