@@ -66,6 +66,7 @@ from ottorch.random import (
     seed,
     set_rng_state,
 )
+from ottorch.serialization import load, save
 
 float = float32  # noqa: A001 - PyTorch aliases
 double = float64

@@ -15,6 +15,7 @@ import numpy as np
 
 from ottorch._tensor_base import TensorBase, _make
 from ottorch.autograd.grad_mode import state as _grad_state
+from ottorch.autograd.graph import state as _scope_state
 
 if TYPE_CHECKING:
     from ottorch._tensor import Tensor
@@ -27,6 +28,8 @@ class Primitive:
 
     #: Set on a node by ``Tensor.retain_grad()``: a weakref to the output whose grad is kept.
     retained = None
+    #: Unrolled time step the node was recorded in (see ``autograd.graph.step_scope``), else None.
+    step = None
     #: Inputs (tensors or Python scalars) of the recorded call, in ``apply`` order.
     parents: tuple = ()
     needs_input_grad: list | tuple = ()
@@ -51,6 +54,8 @@ class Primitive:
         if True in flags and _grad_state.enabled:
             ctx.parents = inputs
             ctx.needs_input_grad = flags
+            if _scope_state.step is not None:
+                ctx.step = _scope_state.step
             return _make(out, True, ctx)
         return _make(out, False, None)
 
