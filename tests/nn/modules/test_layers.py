@@ -2,8 +2,8 @@
 of input and parameters against finite differences in float64."""
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import pytest

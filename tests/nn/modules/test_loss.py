@@ -1,7 +1,7 @@
 """Losses: every reduction against a numpy formula, gradients against finite differences."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import pytest
