@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
+from typing import Generic, TypeVar
 
 import numpy as np
 
@@ -26,6 +27,8 @@ from ottorch.autograd.grad_mode import state as _grad_state
 from ottorch.random import as_numpy_generator
 from ottorch.utils.data.dataset import Dataset, IterableDataset, StackedBatch
 from ottorch.utils.data.sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
+
+T_co = TypeVar("T_co", covariant=True)
 
 # numpy dtype strings of byte/unicode strings and Python objects, which do not become tensors.
 _NP_STR_OBJ = re.compile(r"[SaUO]")
@@ -172,7 +175,7 @@ _END = object()  # marks an exhausted IterableDataset
 _FROZEN_AFTER_INIT = ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset", "persistent_workers")
 
 
-class DataLoader:
+class DataLoader(Generic[T_co]):
     """Iterate over a dataset in batches (PyTorch's ``torch.utils.data.DataLoader``), in this process.
 
     Arguments and errors are PyTorch's: ``shuffle`` draws a new permutation each epoch from

@@ -231,7 +231,8 @@ def test_random_split_fractions_match_pytorch(n, fractions, expected):
 
 def test_random_split_is_reproducible_with_a_generator():
     def split(seed):
-        return [p.indices for p in random_split(Squares(20), [0.5, 0.5], generator=ottorch.Generator().manual_seed(seed))]
+        parts = random_split(Squares(20), [0.5, 0.5], generator=ottorch.Generator().manual_seed(seed))
+        return [p.indices for p in parts]
 
     assert split(3) == split(3)
     assert split(3) != split(4)
