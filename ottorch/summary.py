@@ -187,7 +187,8 @@ def summary(model: Module, input_size: Sequence[int] | Sequence[Sequence[int]] |
     tensors themselves as ``input_data``. The forward runs under ``no_grad`` in eval mode; each
     module's training flag is restored afterwards. Raises RuntimeError if the forward fails.
     """
-    from ottorch.nn.modules.module import Module  # lazy: keeps ``import ottorch`` from loading nn
+    # Imported late: ottorch/__init__ may import this module before ottorch.nn is complete.
+    from ottorch.nn.modules.module import Module
 
     if not isinstance(model, Module):
         raise TypeError(f"summary expects an ottorch.nn.Module, got {type(model).__name__}")
