@@ -78,4 +78,5 @@ short = int16
 __version__ = "0.1.0"
 
 # The subpackages PyTorch users reach as attributes (``torch.nn.Linear``); they build on the above.
-from ottorch import nn, optim, utils  # noqa: E402
+from ottorch import nn, optim, utils, viz  # noqa: E402
+from ottorch.model_summary import ModelSummary, summary  # noqa: E402

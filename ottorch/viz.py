@@ -228,8 +228,8 @@ def _module_prefixes(name: str | None) -> list[str]:
 class _Drawing:
     """The drawn nodes (ids by visiting order), their clusters, and the de-duplicated edges."""
 
-    def __init__(self, fold: _Folding, tags: dict, show_shapes: bool) -> None:
-        self.fold, self.tags, self.show_shapes = fold, tags, show_shapes
+    def __init__(self, fold: _Folding, tags: dict, out_shape: dict, show_shapes: bool) -> None:
+        self.fold, self.tags, self.out_shape, self.show_shapes = fold, tags, out_shape, show_shapes
         self.items: dict = {}  # key -> (id, label, style, cluster path or ("param", owner module))
         self.edges: dict = {}  # (src id, dst id, label or None) -> None, in insertion order
         self.cluster_modules: dict[str, str] = {}  # module cluster key -> module name
@@ -242,10 +242,10 @@ class _Drawing:
             self.items[key] = (f"n{len(self.items)}", text, style, path)
         return self.items[key][0]
 
-    def op(self, node: Any, shape: tuple) -> str:
+    def op(self, node: Any) -> str:
         """The id of the drawn node standing for ``node`` (its representative step's node)."""
         node = self.fold.representative(node)
-        return self.add(("op", node), self.label(node.name(), shape), _OP_STYLE, self._op_path(node))
+        return self.add(("op", node), self.label(node.name(), self.out_shape[node]), _OP_STYLE, self._op_path(node))
 
     def _op_path(self, node: Any) -> tuple:
         tag = self.tags.get(node)
@@ -285,7 +285,7 @@ def _build_dot(root: Tensor, *, param_names: dict[int, str], input_names: dict[i
             if isinstance(p, Tensor) and p.grad_fn is not None:
                 out_shape[p.grad_fn] = tuple(p.shape)
     fold = _Folding(nodes if fold_steps else [], tags, param_names)
-    drawing = _Drawing(fold, tags, show_shapes)
+    drawing = _Drawing(fold, tags, out_shape, show_shapes)
     for n in nodes:
         srcs = []
         for p in n.parents:
@@ -296,16 +296,16 @@ def _build_dot(root: Tensor, *, param_names: dict[int, str], input_names: dict[i
                 continue
             group = fold.folded_group(p.grad_fn)
             lag = n.step - p.grad_fn.step if group is not _UNFOLDED and fold.folded_group(n) == group else 0
-            src = drawing.op(p.grad_fn, out_shape[p.grad_fn])
+            src = drawing.op(p.grad_fn)
             # A reverse-direction RNN reads its state from the step after: "t+1".
             srcs.append((src, None if lag == 0 else f"t-{lag}" if lag > 0 else f"t+{-lag}"))
-        dst = drawing.op(n, out_shape[n])
+        dst = drawing.op(n)
         for src, edge_label in srcs:
             if src is not None:
                 drawing.edges.setdefault((src, dst, edge_label), None)
     shape = tuple(root.shape)
     if root.grad_fn is not None:
-        final = drawing.op(root.grad_fn, shape)
+        final = drawing.op(root.grad_fn)
         out_id = drawing.add(("output",), drawing.label("output", shape), _OUTPUT_STYLE, ())
         drawing.edges.setdefault((final, out_id, None), None)
     else:

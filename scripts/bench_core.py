@@ -1,11 +1,12 @@
-"""Benchmark one training step (forward, backward, SGD update) of small workloads.
+"""Benchmark one training step (forward, backward, optimizer step) of small workloads.
 
-Each workload is written once against a torch-like module ``T`` and run on ottorch and, when it is
-importable, on PyTorch; a hand-written numpy version of the same step is the floor. Rounds of the
+Each workload is written once against a torch-like module ``T`` (``T.nn``, ``T.optim``) and run on
+ottorch and, when it is importable, on PyTorch; where given, a hand-written numpy version of the
+same step is the floor. Rounds of the
 backends are interleaved so machine noise hits them alike, and the script prints per-step medians
 and the ratios measured in this run.
 
-    python scripts/bench_core.py [--steps 2000] [--rounds 5]
+    python scripts/bench_core.py [--steps 200] [--rounds 5] [--torch-threads N]
 """
 
 from __future__ import annotations
@@ -28,52 +29,66 @@ except ImportError:  # PyTorch is optional
 # ----------------------------------------------------------------------------- workloads
 
 
-def mlp_xor(T) -> Callable[[], None]:
-    """A 2-4-2 tanh MLP on the 4 XOR patterns with cross-entropy: pure per-op overhead."""
-    g = np.random.default_rng(0)
-    x = T.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
-    y = T.tensor([0, 1, 1, 0])
-    shapes = ((4, 2), (4,), (2, 4), (2,))
-    params = [T.tensor(g.standard_normal(s).astype(np.float32), requires_grad=True) for s in shapes]
-    w1, b1, w2, b2 = params
-    rows = T.arange(4)
+def _data(T, x: np.ndarray, y: np.ndarray):
+    return T.tensor(x), T.tensor(y)
 
+
+def _trainer(T, model, opt, loss_fn, x, y) -> Callable[[], None]:
     def step():
-        h = (x @ w1.T + b1).tanh()
-        out = h @ w2.T + b2
-        loss = -out.log_softmax(1)[rows, y].mean()
-        loss.backward()
-        with T.no_grad():
-            for p in params:
-                p -= 0.1 * p.grad
-                p.grad = None
+        opt.zero_grad()
+        loss_fn(model(x), y).backward()
+        opt.step()
 
     return step
+
+
+def mlp_xor(T) -> Callable[[], None]:
+    """A 2-4-2 tanh MLP on the 4 XOR patterns, SGD: pure per-op overhead."""
+    x, y = _data(T, np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32), np.array([0, 1, 1, 0]))
+    model = T.nn.Sequential(T.nn.Linear(2, 4), T.nn.Tanh(), T.nn.Linear(4, 2))
+    return _trainer(T, model, T.optim.SGD(model.parameters(), lr=0.1), T.nn.CrossEntropyLoss(), x, y)
 
 
 def mlp_784(T) -> Callable[[], None]:
-    """A 784-256-128-10 ReLU MLP on a batch of 128: BLAS-bound."""
+    """A 784-256-128-10 ReLU MLP on a batch of 128 with Adam: BLAS-bound."""
     g = np.random.default_rng(0)
-    x = T.tensor(g.random((128, 784), dtype=np.float32))
-    y = T.tensor(g.integers(0, 10, 128))
-    shapes = ((256, 784), (256,), (128, 256), (128,), (10, 128), (10,))
-    params = [T.tensor((g.standard_normal(s) * 0.05).astype(np.float32), requires_grad=True) for s in shapes]
-    rows = T.arange(128)
+    x, y = _data(T, g.random((128, 784), dtype=np.float32), g.integers(0, 10, 128))
+    nn = T.nn
+    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
+    return _trainer(T, model, T.optim.Adam(model.parameters(), lr=1e-3), nn.CrossEntropyLoss(), x, y)
 
-    def step():
-        h = x
-        for i in range(0, 6, 2):
-            h = h @ params[i].T + params[i + 1]
-            if i < 4:
-                h = h.relu()
-        loss = -h.log_softmax(1)[rows, y].mean()
-        loss.backward()
-        with T.no_grad():
-            for p in params:
-                p -= 0.01 * p.grad
-                p.grad = None
 
-    return step
+def lenet(T) -> Callable[[], None]:
+    """LeNet-5 on a batch of 64 MNIST-sized images with SGD + momentum: convolution-bound."""
+    g = np.random.default_rng(0)
+    x, y = _data(T, g.random((64, 1, 28, 28), dtype=np.float32), g.integers(0, 10, 64))
+    nn = T.nn
+    model = nn.Sequential(
+        nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+        nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10),
+    )
+    opt = T.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    return _trainer(T, model, opt, nn.CrossEntropyLoss(), x, y)
+
+
+def lstm(T) -> Callable[[], None]:
+    """LSTM(1->16) + Linear(16->2) on length-8 sequences, batch 32, Adam: per-step recurrence."""
+    g = np.random.default_rng(0)
+    x, y = _data(T, g.random((32, 8, 1), dtype=np.float32), g.integers(0, 2, 32))
+
+    class Net(T.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = T.nn.LSTM(1, 16, batch_first=True)
+            self.head = T.nn.Linear(16, 2)
+
+        def forward(self, x):
+            out, _ = self.rnn(x)
+            return self.head(out[:, -1])
+
+    model = Net()
+    return _trainer(T, model, T.optim.Adam(model.parameters(), lr=1e-3), T.nn.CrossEntropyLoss(), x, y)
 
 
 def numpy_mlp_xor() -> Callable[[], None]:
@@ -103,6 +118,7 @@ def numpy_mlp_784() -> Callable[[], None]:
     y = g.integers(0, 10, 128)
     shapes = ((256, 784), (256,), (128, 256), (128,), (10, 128), (10,))
     w = [(g.standard_normal(s) * 0.05).astype(np.float32) for s in shapes]
+    m, v, t = [np.zeros_like(a) for a in w], [np.zeros_like(a) for a in w], [0]
 
     def step():
         h1 = np.maximum(x @ w[0].T + w[1], 0)
@@ -115,15 +131,23 @@ def numpy_mlp_784() -> Callable[[], None]:
         d2 = (d3 @ w[4]) * (h2 > 0)
         d1 = (d2 @ w[2]) * (h1 > 0)
         grads = (d1.T @ x, d1.sum(0), d2.T @ h1, d2.sum(0), d3.T @ h2, d3.sum(0))
-        for p_, g_ in zip(w, grads):
-            p_ -= 0.01 * g_
+        t[0] += 1
+        c1, c2 = 1 - 0.9 ** t[0], 1 - 0.999 ** t[0]
+        for p_, g_, m_, v_ in zip(w, grads, m, v):
+            m_ *= 0.9
+            m_ += 0.1 * g_
+            v_ *= 0.999
+            v_ += 0.001 * g_ * g_
+            p_ -= 1e-3 * (m_ / c1) / (np.sqrt(v_ / c2) + 1e-8)
 
     return step
 
 
 WORKLOADS = {
-    "mlp_xor (2-4-2, batch 4)": (mlp_xor, numpy_mlp_xor),
-    "mlp_784 (784-256-128-10, batch 128)": (mlp_784, numpy_mlp_784),
+    "mlp_xor (2-4-2, batch 4, SGD)": (mlp_xor, numpy_mlp_xor),
+    "mlp_784 (784-256-128-10, batch 128, Adam)": (mlp_784, numpy_mlp_784),
+    "lenet5 (batch 64, SGD momentum)": (lenet, None),
+    "lstm (1->16, len 8, batch 32, Adam)": (lstm, None),
 }
 
 
@@ -141,7 +165,7 @@ def median_step_us(step: Callable[[], None], steps: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=1000, help="timed steps per round")
+    parser.add_argument("--steps", type=int, default=200, help="timed steps per round")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per backend")
     parser.add_argument("--torch-threads", type=int, default=None,
                         help="PyTorch intra-op threads (default: PyTorch's own choice)")
@@ -151,24 +175,25 @@ def main() -> None:
 
     print(f"ottorch {ottorch.__version__}, numpy {np.__version__}, "
           f"torch {torch.__version__ + f' ({torch.get_num_threads()} threads)' if torch else 'not installed'}")
-    print(f"{'workload':40s} {'numpy':>9s} {'ottorch':>9s} {'torch':>9s} {'ot/torch':>9s} {'ot/numpy':>9s}")
+    print(f"{'workload':44s} {'numpy':>9s} {'ottorch':>9s} {'torch':>9s} {'ot/torch':>9s} {'ot/numpy':>9s}")
     for name, (make, make_numpy) in WORKLOADS.items():
-        backends = {"numpy": make_numpy(), "ottorch": make(ottorch)}
+        backends = {"ottorch": make(ottorch)}
+        if make_numpy is not None:
+            backends["numpy"] = make_numpy()
         if torch is not None:
             backends["torch"] = make(torch)
         for step in backends.values():
-            for _ in range(max(args.steps // 10, 20)):
+            for _ in range(max(args.steps // 10, 5)):
                 step()
         medians: dict[str, list[float]] = {k: [] for k in backends}
         for _ in range(args.rounds):
             for k, step in backends.items():
                 medians[k].append(median_step_us(step, args.steps))
         m = {k: statistics.median(v) for k, v in medians.items()}
-        t = m.get("torch")
-        torch_col = f"{t:8.1f}u" if t else "n/a"
-        ratio_col = f"{m['ottorch'] / t:.2f}" if t else "n/a"
-        print(f"{name:40s} {m['numpy']:8.1f}u {m['ottorch']:8.1f}u {torch_col:>9s} {ratio_col:>9s} "
-              f"{m['ottorch'] / m['numpy']:9.2f}")
+        cols = {k: f"{m[k]:8.1f}u" if k in m else "n/a" for k in ("numpy", "ottorch", "torch")}
+        vs_torch = f"{m['ottorch'] / m['torch']:.2f}" if "torch" in m else "n/a"
+        vs_numpy = f"{m['ottorch'] / m['numpy']:.2f}" if "numpy" in m else "n/a"
+        print(f"{name:44s} {cols['numpy']:>9s} {cols['ottorch']:>9s} {cols['torch']:>9s} {vs_torch:>9s} {vs_numpy:>9s}")
 
 
 if __name__ == "__main__":

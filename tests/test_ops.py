@@ -297,3 +297,18 @@ def test_cast_gradient_comes_back_in_the_input_dtype():
     (y * 3).sum().backward()
     assert x.grad.dtype == ottorch.float64
     np.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0])
+
+
+def test_max_pool_gives_tied_gradient_to_the_first_maximum():
+    x = ottorch.tensor([[[[1.0, 1.0], [1.0, 0.0]]]], requires_grad=True)
+    ottorch.max_pool2d(x, 2).sum().backward()
+    assert x.grad.tolist() == [[[[1.0, 0.0], [0.0, 0.0]]]]
+
+
+def test_max_min_reductions_share_tied_gradients():
+    x = ottorch.tensor([2.0, 5.0, 5.0], requires_grad=True)
+    x.max().backward()
+    assert x.grad.tolist() == [0.0, 0.5, 0.5]
+    y = ottorch.tensor([[2.0, 5.0, 5.0]], requires_grad=True)
+    y.max(dim=1).values.sum().backward()
+    assert y.grad.tolist() == [[0.0, 1.0, 0.0]]

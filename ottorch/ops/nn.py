@@ -1,8 +1,9 @@
 """Neural-network primitives: softmax, log-softmax, conv2d and 2-D pooling.
 
-Convolution and pooling view the padded input as windows with ``as_strided`` (no copy), then do
-the work with one BLAS matmul or one vectorised reduction. Backward loops only over the kernel
-offsets (e.g. 25 for a 5x5 kernel), never over pixels or batch elements.
+Convolution views the padded input as columns with ``as_strided`` and does one batched BLAS matmul.
+Pooling and every backward loop only over the kernel offsets (e.g. 4 for a 2x2 window, 25 for a
+5x5 kernel), each step a vectorised operation over all images, channels and positions; there is
+never a loop over pixels or batch elements.
 """
 
 from __future__ import annotations
@@ -53,26 +54,40 @@ def out_size(size: int, k: int, s: int, p: int, d: int, ceil: bool = False) -> i
     return n
 
 
-def _windows(xp: np.ndarray, oh: int, ow: int, k, s, d) -> np.ndarray:
-    """A read-only (N, C, OH, OW, KH, KW) view of the padded input ``xp``."""
-    n, c = xp.shape[:2]
-    sn, sc, sh, sw = xp.strides
-    return as_strided(
-        xp,
-        shape=(n, c, oh, ow, k[0], k[1]),
-        strides=(sn, sc, sh * s[0], sw * s[1], sh * d[0], sw * d[1]),
-        writeable=False,
-    )
-
-
-def _scatter_windows(gw: np.ndarray, padded_shape: tuple, oh: int, ow: int, k, s, d) -> np.ndarray:
-    """Adjoint of ``_windows``: add a (N, C, OH, OW, KH, KW) gradient back onto the padded input."""
-    dxp = np.zeros(padded_shape, dtype=gw.dtype)
+def _offsets(k, s, d, oh: int, ow: int):
+    """For each kernel offset (i, j): the strided slices of the padded input it reads for all
+    output positions. Looping over these (KH * KW iterations) replaces loops over pixels."""
     for i in range(k[0]):
         for j in range(k[1]):
             r, c = i * d[0], j * d[1]
-            dxp[:, :, r : r + s[0] * (oh - 1) + 1 : s[0], c : c + s[1] * (ow - 1) + 1 : s[1]] += gw[..., i, j]
-    return dxp
+            yield i, j, (slice(None), slice(None), slice(r, r + s[0] * (oh - 1) + 1, s[0]),
+                         slice(c, c + s[1] * (ow - 1) + 1, s[1]))
+
+
+def _im2col(xp: np.ndarray, oh: int, ow: int, k, s, d) -> np.ndarray:
+    """Columns ``(C * KH * KW, N * OH * OW)`` of the padded input: one strided view, one copy.
+
+    This layout makes the forward, the weight gradient and the column gradient one GEMM each, and
+    output positions are innermost, so for stride 1 the copy moves contiguous runs.
+    """
+    n, c = xp.shape[:2]
+    sn, sc, sh, sw = xp.strides
+    view = as_strided(xp, shape=(c, k[0], k[1], n, oh, ow),
+                      strides=(sc, sh * d[0], sw * d[1], sn, sh * s[0], sw * s[1]), writeable=False)
+    return view.reshape(c * k[0] * k[1], n * oh * ow)
+
+
+def _col2im(cols: np.ndarray, padded_shape: tuple, oh: int, ow: int, k, s, d) -> np.ndarray:
+    """Adjoint of ``_im2col``: add ``(C, KH, KW, N, OH, OW)`` columns back onto the padded input.
+
+    Accumulates in (C, N, H, W) order so every add reads and writes matching layouts, and returns
+    an (N, C, H, W) view of it.
+    """
+    n, c = padded_shape[:2]
+    dxp = np.zeros((c, n) + tuple(padded_shape[2:]), dtype=cols.dtype)
+    for i, j, window in _offsets(k, s, d, oh, ow):
+        dxp[window] += cols[:, i, j]
+    return dxp.transpose(1, 0, 2, 3)
 
 
 def _pad2d(x: np.ndarray, pads, value=0.0) -> np.ndarray:
@@ -92,7 +107,10 @@ def _crop2d(dxp: np.ndarray, pads) -> np.ndarray:
 
 
 class Conv2d(Primitive):
-    """2-D cross-correlation: ``x (N, C, H, W)``, ``weight (O, C/groups, KH, KW)``, ``bias (O,)``."""
+    """2-D cross-correlation: ``x (N, C, H, W)``, ``weight (O, C/groups, KH, KW)``, ``bias (O,)``.
+
+    Per group: ``out (O/G, N*OH*OW) = W (O/G, C/G*KH*KW) @ cols (C/G*KH*KW, N*OH*OW)``.
+    """
 
     def forward(ctx, x, weight, bias, stride, padding, dilation, groups):
         n = x.shape[0]
@@ -101,44 +119,30 @@ class Conv2d(Primitive):
         xp = _pad2d(x, pads)
         oh = out_size(x.shape[2], kh, stride[0], padding[0], dilation[0])
         ow = out_size(x.shape[3], kw, stride[1], padding[1], dilation[1])
-        # (N, OH, OW, C, KH, KW) -> rows of im2col; the reshape is the only copy of the input.
-        cols = _windows(xp, oh, ow, (kh, kw), stride, dilation).transpose(0, 2, 3, 1, 4, 5)
-        cols = cols.reshape(n * oh * ow, groups, cg * kh * kw)
+        cols = _im2col(xp, oh, ow, (kh, kw), stride, dilation).reshape(groups, cg * kh * kw, -1)
         w = weight.reshape(groups, o // groups, cg * kh * kw)
-        if groups == 1:
-            out = cols[:, 0] @ w[0].T
-        else:
-            out = np.matmul(cols.transpose(1, 0, 2), w.transpose(0, 2, 1)).transpose(1, 0, 2)
-        out = out.reshape(n, oh, ow, o)
+        out = np.matmul(w, cols).reshape(o, n * oh * ow)
         if bias is not None:
-            out = out + bias
+            out += bias[:, None]
         ctx.save_for_backward(cols, w)
-        ctx.geometry = (xp.shape, pads, oh, ow, (kh, kw), stride, dilation, groups)
-        return out.transpose(0, 3, 1, 2)
+        ctx.geometry = (xp.shape, pads, oh, ow, (kh, kw), stride, dilation)
+        return out.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)
 
     def backward(ctx, g):
         cols, w = ctx.saved_tensors
-        padded_shape, pads, oh, ow, k, stride, dilation, groups = ctx.geometry
+        padded_shape, pads, oh, ow, k, stride, dilation = ctx.geometry
         need_x, need_w, need_b = ctx.needs_input_grad
-        n, c = padded_shape[:2]
-        # (N, O, OH, OW) -> (N*OH*OW, G, O/G)
-        g2 = g.transpose(0, 2, 3, 1).reshape(n * oh * ow, groups, -1)
+        c = padded_shape[1]
+        groups = w.shape[0]
+        g2 = g.transpose(1, 0, 2, 3).reshape(groups, w.shape[1], -1)  # (G, O/G, N*OH*OW)
         gx = gw = gb = None
         if need_w:
-            if groups == 1:
-                gw = g2[:, 0].T @ cols[:, 0]
-            else:
-                gw = np.matmul(g2.transpose(1, 2, 0), cols.transpose(1, 0, 2))
-            gw = gw.reshape((-1, c // groups) + k)
+            gw = np.matmul(g2, cols.transpose(0, 2, 1)).reshape((-1, c // groups) + k)
         if need_b:
             gb = g.sum(axis=(0, 2, 3))
         if need_x:
-            if groups == 1:
-                gcols = g2[:, 0] @ w[0]
-            else:
-                gcols = np.matmul(g2.transpose(1, 0, 2), w).transpose(1, 0, 2)
-            gcols = gcols.reshape(n, oh, ow, c, k[0], k[1]).transpose(0, 3, 1, 2, 4, 5)
-            gx = _crop2d(_scatter_windows(gcols, padded_shape, oh, ow, k, stride, dilation), pads)
+            gcols = np.matmul(w.transpose(0, 2, 1), g2).reshape((c,) + k + (padded_shape[0], oh, ow))
+            gx = _crop2d(_col2im(gcols, padded_shape, oh, ow, k, stride, dilation), pads)
         return gx, gw, gb
 
 
@@ -157,25 +161,41 @@ def _pool_geometry(x, kernel, stride, padding, dilation, ceil_mode):
 
 
 class MaxPool2d(Primitive):
+    """Max over each window, found by one running maximum per kernel offset; the gradient goes to
+    the first maximal element of the window (row-major), as in PyTorch."""
+
     def forward(ctx, x, kernel, stride, padding, dilation, ceil_mode):
         if x.dtype.kind != "f":
             raise TypeError(f"max_pool2d: unsupported dtype {x.dtype}; expected a floating-point tensor")
         oh, ow, pads = _pool_geometry(x, kernel, stride, padding, dilation, ceil_mode)
         xp = _pad2d(x, pads, -np.inf)
-        win = _windows(xp, oh, ow, kernel, stride, dilation)
-        flat = win.reshape(win.shape[:4] + (-1,))
-        arg = flat.argmax(axis=-1)[..., None]
+        best = arg = None
+        for i, j, window in _offsets(kernel, stride, dilation, oh, ow):
+            cand = xp[window]
+            if best is None:
+                best = cand.copy()
+                arg = np.zeros(cand.shape, dtype=np.int8 if kernel[0] * kernel[1] <= 127 else np.int32)
+            else:
+                better = cand > best  # strict, so ties keep the first offset
+                np.maximum(best, cand, out=best)
+                np.putmask(arg, better, i * kernel[1] + j)
         ctx.save_for_backward(arg)
         ctx.geometry = (xp.shape, pads, oh, ow, kernel, stride, dilation)
-        return np.take_along_axis(flat, arg, -1)[..., 0]
+        return best
 
     def backward(ctx, g):
         (arg,) = ctx.saved_tensors
         padded_shape, pads, oh, ow, k, stride, dilation = ctx.geometry
-        gw = np.zeros(arg.shape[:4] + (k[0] * k[1],), dtype=g.dtype)
-        np.put_along_axis(gw, arg, g[..., None], -1)
-        gw = gw.reshape(arg.shape[:4] + tuple(k))
-        return _crop2d(_scatter_windows(gw, padded_shape, oh, ow, k, stride, dilation), pads)
+        dxp = np.zeros(padded_shape, dtype=g.dtype)
+        if tuple(stride) == tuple(k) and tuple(dilation) == (1, 1):
+            # Windows tile the input: build all of them at once as (N, C, OH, KH, OW, KW) blocks.
+            offset = (np.arange(k[0])[:, None, None] * k[1] + np.arange(k[1])).astype(arg.dtype)
+            block = np.where(arg[:, :, :, None, :, None] == offset, g[:, :, :, None, :, None], 0)
+            dxp[:, :, : oh * k[0], : ow * k[1]] = block.reshape(g.shape[0], g.shape[1], oh * k[0], ow * k[1])
+        else:
+            for i, j, window in _offsets(k, stride, dilation, oh, ow):
+                dxp[window] += np.where(arg == i * k[1] + j, g, 0)
+        return _crop2d(dxp, pads)
 
 
 class AvgPool2d(Primitive):
@@ -185,7 +205,6 @@ class AvgPool2d(Primitive):
         one = (1, 1)
         oh, ow, pads = _pool_geometry(x, kernel, stride, padding, one, ceil_mode)
         xp = _pad2d(x, pads)
-        total = _windows(xp, oh, ow, kernel, stride, one).sum(axis=(-2, -1))
         if divisor_override:
             divisor = np.asarray(divisor_override, dtype=x.dtype)
         else:
@@ -195,7 +214,8 @@ class AvgPool2d(Primitive):
             p = padding if count_include_pad else (0, 0)
             mask = np.zeros((1, 1) + xp.shape[2:], dtype=x.dtype)
             mask[..., pads[0] - p[0] : pads[0] + h + p[0], pads[2] - p[1] : pads[2] + w + p[1]] = 1
-            divisor = _windows(mask, oh, ow, kernel, stride, one).sum(axis=(-2, -1))
+            divisor = sum(mask[window] for _, _, window in _offsets(kernel, stride, one, oh, ow))
+        total = sum(xp[window] for _, _, window in _offsets(kernel, stride, one, oh, ow))
         ctx.save_for_backward(divisor)
         ctx.geometry = (xp.shape, pads, oh, ow, kernel, stride)
         return total / divisor
@@ -203,5 +223,8 @@ class AvgPool2d(Primitive):
     def backward(ctx, g):
         (divisor,) = ctx.saved_tensors
         padded_shape, pads, oh, ow, k, stride = ctx.geometry
-        gw = np.broadcast_to((g / divisor)[..., None, None], g.shape + tuple(k))
-        return _crop2d(_scatter_windows(gw, padded_shape, oh, ow, k, stride, (1, 1)), pads)
+        share = g / divisor
+        dxp = np.zeros(padded_shape, dtype=g.dtype)
+        for _, _, window in _offsets(k, stride, (1, 1), oh, ow):
+            dxp[window] += share
+        return _crop2d(dxp, pads)

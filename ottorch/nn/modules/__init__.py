@@ -40,4 +40,5 @@ from ottorch.nn.modules.loss import (
 from ottorch.nn.modules.module import Module
 from ottorch.nn.modules.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from ottorch.nn.modules.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from ottorch.nn.modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from ottorch.nn.modules.sparse import Embedding

@@ -36,30 +36,35 @@ Step = Callable[[Tensor, State, Tensor, Tensor | None], State]
 # ----------------------------------------------------------------------------- one time step
 # Each step takes the precomputed input projection ``xp = W_ih x + b_ih`` of shape (N, G*H), the
 # state tuple ((h,) or (h, c), each (N, H)) and the recurrent weights; it returns the new state.
+# Every step, the first included, records the same ops, so graph drawings fold them into one.
 # The layers check shapes and dtypes once per call, so the steps apply the primitives directly:
 # the per-op argument checks of the public wrappers would cost more than the small matmuls here.
 
 _linear, _add, _sub, _mul = ops.Linear.apply, ops.Add.apply, ops.Sub.apply, ops.Mul.apply
 _sigmoid, _tanh, _relu, _getitem = ops.Sigmoid.apply, ops.Tanh.apply, ops.Relu.apply, ops.GetItem.apply
-_where = ops.Where.apply
+_where, _reshape = ops.Where.apply, ops.Reshape.apply
 
 
 def _cols(t: Tensor, start: int, stop: int) -> Tensor:
     return _getitem(t, index=(slice(None), slice(start, stop)))
 
 
+def _recurrent(h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tensor:
+    return _linear(h, w_hh) if b_hh is None else _linear(h, w_hh, b_hh)
+
+
 def _rnn_tanh_step(xp: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None) -> State:
-    return (_tanh(_add(xp, _linear(state[0], w_hh, b_hh))),)
+    return (_tanh(_add(xp, _recurrent(state[0], w_hh, b_hh))),)
 
 
 def _rnn_relu_step(xp: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None) -> State:
-    return (_relu(_add(xp, _linear(state[0], w_hh, b_hh))),)
+    return (_relu(_add(xp, _recurrent(state[0], w_hh, b_hh))),)
 
 
 def _lstm_step(xp: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None) -> State:
     h, c = state
     hs = w_hh._data.shape[1]
-    gates = _add(xp, _linear(h, w_hh, b_hh))
+    gates = _add(xp, _recurrent(h, w_hh, b_hh))
     # One sigmoid over the whole (i, f, g, o) block is cheaper than three sliced ones; its g
     # columns are simply not used.
     s = _sigmoid(gates)
@@ -71,13 +76,17 @@ def _lstm_step(xp: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None) -> S
 def _gru_step(xp: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None) -> State:
     h = state[0]
     hs = w_hh._data.shape[1]
-    gh = _linear(h, w_hh, b_hh)
+    gh = _recurrent(h, w_hh, b_hh)
     # Sigmoid over the whole block as in the LSTM; only the r and z columns are used.
     s = _sigmoid(_add(xp, gh))
     r, z = _cols(s, 0, hs), _cols(s, hs, 2 * hs)
     n = _tanh(_add(_cols(xp, 2 * hs, 3 * hs), _mul(r, _cols(gh, 2 * hs, 3 * hs))))
     # (1 - z) * n + z * h, with one op fewer.
     return (_add(n, _mul(z, _sub(h, n))),)
+
+
+def _zero_state(n_state: int, batch: int, hidden: int, dtype) -> State:
+    return (_creation.zeros(batch, hidden, dtype=dtype),) * n_state
 
 
 # ----------------------------------------------------------------------------- sequence layers
@@ -208,10 +217,8 @@ class RNNBase(Module):
     def _initial_states(self, hx, batched: bool, batch: int, like: Tensor) -> list[State]:
         """Validate ``hx`` and return the initial state of every (layer, direction), each (N, H)."""
         count = self.num_layers * (2 if self.bidirectional else 1)
-        n_state = 2 if self.mode == "LSTM" else 1
         if hx is None:
-            zero = _creation.zeros(batch, self.hidden_size, dtype=like.dtype)
-            return [(zero,) * n_state] * count
+            return [_zero_state(2 if self.mode == "LSTM" else 1, batch, self.hidden_size, like.dtype)] * count
         if self.mode == "LSTM":
             if not (isinstance(hx, tuple) and len(hx) == 2 and all(isinstance(t, Tensor) for t in hx)):
                 raise TypeError(f"LSTM: hx must be a tuple (h_0, c_0) of two tensors, got {type(hx).__name__}")
@@ -243,7 +250,7 @@ class RNNBase(Module):
                 raise ValueError(f"{self._name()}: {name} dtype ({t.dtype}) does not match input dtype ({like.dtype})")
         return [tuple(t[k] for t in parts) for k in range(count)]
 
-    def forward(self, input: Tensor | PackedSequence, hx=None):  # noqa: A002
+    def forward(self, input: Tensor | PackedSequence, hx=None) -> tuple:  # noqa: A002
         """Run the layer over a sequence.
 
         Shapes (``D`` = 2 if bidirectional else 1, ``S = num_layers * D``): input ``(L, N, H_in)``,
@@ -262,7 +269,7 @@ class RNNBase(Module):
                 )
             x, lengths = pad_packed_sequence(input)
             batched = True
-            masks = self._step_masks(input.batch_sizes._data, lengths._data)
+            masks = self._step_masks(lengths._data)
         else:
             if not isinstance(input, Tensor):
                 raise TypeError(f"{self._name()}: input must be a Tensor or PackedSequence, got {type(input).__name__}")
@@ -279,32 +286,32 @@ class RNNBase(Module):
             )
         states = self._initial_states(hx, batched, x.shape[1], x)
         length, batch = x.shape[0], x.shape[1]
-        output, finals = self._run(x.reshape(length * batch, self.input_size), batch, states, masks)
+        batch_major = batched and self.batch_first and not packed
+        rows = _reshape(x, shape=(length * batch, self.input_size))
+        output, finals = self._run(rows, batch, states, masks, batch_major)
 
         h_n = _stack([s[0] for s in finals])
         hidden = (h_n, _stack([s[1] for s in finals])) if self.mode == "LSTM" else h_n
         if packed:
             t_idx, b_idx = _packed_positions(input.batch_sizes._data,
                                              None if input.sorted_indices is None else input.sorted_indices._data)
-            data = _getitem(output, index=t_idx * batch + b_idx)
+            data = _getitem(output.reshape(length * batch, -1), index=t_idx * batch + b_idx)
             return PackedSequence(data, input.batch_sizes, input.sorted_indices, input.unsorted_indices), hidden
-        output = output.reshape(length, batch, output.shape[1])
         if not batched:
             output = output.squeeze(1)
             hidden = tuple(h.squeeze(1) for h in hidden) if self.mode == "LSTM" else hidden.squeeze(1)
-        elif self.batch_first:
-            output = output.transpose(0, 1)
         return output, hidden
 
     @staticmethod
-    def _step_masks(batch_sizes: np.ndarray, lengths: np.ndarray) -> list[np.ndarray | None]:
-        """Per time step, an (N, 1) mask of the sequences still running, or None when all are."""
-        full = lengths.size
-        return [None if int(n) == full else (lengths > t)[:, None] for t, n in enumerate(batch_sizes)]
+    def _step_masks(lengths: np.ndarray) -> np.ndarray:
+        """``(L, N, 1)``: which sequences are still running at each time step."""
+        return (np.arange(int(lengths.max()))[:, None] < lengths[None, :])[..., None]
 
-    def _run(self, x: Tensor, batch: int, states: list[State], masks) -> tuple[Tensor, list[State]]:
+    def _run(self, x: Tensor, batch: int, states: list[State], masks,
+             batch_major: bool) -> tuple[Tensor, list[State]]:
         """All layers over the time-major rows ``x (L*N, H_in)`` (row ``t*N + n`` is step t of
-        sequence n): the last layer's output ``(L*N, D*H)`` and every final state."""
+        sequence n): the last layer's output, ``(L, N, D*H)`` or with ``batch_major`` ``(N, L, D*H)``,
+        and every final state."""
         step = self._STEPS[self.mode]
         num_directions = 2 if self.bidirectional else 1
         finals = []
@@ -317,46 +324,83 @@ class RNNBase(Module):
                 params = all_weights[k]
                 w_ih, w_hh = params[0], params[1]
                 b_ih, b_hh = (params[2], params[3]) if self.bias else (None, None)
+                if self.bias and self.mode != "GRU":
+                    # b_hh joins the projection bias once instead of being added at every step
+                    # (GRU cannot: its b_hn sits inside r * (W_hn h + b_hn)).
+                    b_ih, b_hh = _add(b_ih, b_hh), None
                 # The input projection of every time step in one matmul.
                 xp = F.linear(layer_input, w_ih, b_ih)
-                out, final = self._run_direction(step, xp, batch, states[k], w_hh, b_hh, masks, direction == 1)
-                outputs.append(out)
+                outs, final = self._run_direction(step, xp, batch, states[k], w_hh, b_hh, masks, direction == 1)
+                outputs.append(outs)
                 finals.append(final)
-            layer_input = outputs[0] if num_directions == 1 else ops.Cat.apply(*outputs, axis=1)
-            if layer < self.num_layers - 1 and self.training and self.dropout > 0:
-                layer_input = F.dropout(layer_input, self.dropout, True, generator=self.generator)
-        return layer_input, finals
+            if layer < self.num_layers - 1:
+                # Concatenating the (N, H) steps gives the next layer's time-major rows directly:
+                # one node, where ``stack`` would add a reshape per step.
+                rows = [ops.Cat.apply(*outs, axis=0) for outs in outputs]
+                layer_input = rows[0] if num_directions == 1 else ops.Cat.apply(*rows, axis=1)
+                if self.training and self.dropout > 0:
+                    layer_input = F.dropout(layer_input, self.dropout, True, generator=self.generator)
+        length, hidden = len(outputs[0]), self.hidden_size
+        # The last layer's steps are joined straight into the output layout, batch-first
+        # included, so no transpose is recorded.
+        if batch_major:
+            parts = [_reshape(ops.Cat.apply(*outs, axis=1), shape=(batch, length, hidden)) for outs in outputs]
+        else:
+            parts = [_reshape(ops.Cat.apply(*outs, axis=0), shape=(length, batch, hidden)) for outs in outputs]
+        return (parts[0] if num_directions == 1 else ops.Cat.apply(*parts, axis=2)), finals
 
     @staticmethod
     def _run_direction(step: Step, xp: Tensor, batch: int, state: State, w_hh: Tensor, b_hh: Tensor | None,
-                       masks, reverse: bool) -> tuple[Tensor, State]:
-        """One direction of one layer: outputs ``(L*N, H)`` in time order and the final state."""
+                       masks, reverse: bool) -> tuple[list[Tensor], State]:
+        """One direction of one layer: the (N, H) output of every step in time order and the final state."""
         length = xp.shape[0] // batch
         outs: list = [None] * length
         zero = np.zeros((), dtype=xp._data.dtype)
+        sources = _step_sources(xp, length, batch)
         for t in range(length - 1, -1, -1) if reverse else range(length):
             with step_scope(t):
-                new = step(_getitem(xp, index=slice(t * batch, (t + 1) * batch)), state, w_hh, b_hh)
-                mask = None if masks is None else masks[t]
-                if mask is None:
+                rows, at = sources[t]
+                new = step(_getitem(rows, index=slice(at * batch, (at + 1) * batch)), state, w_hh, b_hh)
+                if masks is None:
                     state = new
                     outs[t] = new[0]
                 else:
                     # A finished sequence keeps its state and outputs zeros. Running the reverse
                     # direction from the padded end, a sequence's state stays at h_0 until its own
-                    # last step, exactly as if it had been run alone.
-                    state = tuple(_where(mask, a, b) for a, b in zip(new, state))
-                    outs[t] = _where(mask, new[0], zero)
-        # Concatenating the (N, H) steps gives the time-major rows directly: one node, where
-        # ``stack`` would add a reshape per step.
-        return ops.Cat.apply(*outs, axis=0), state
+                    # last step, exactly as if it had been run alone. Steps where every sequence
+                    # is running are masked too, so all steps record the same ops.
+                    state = tuple(_where(masks[t], a, b) for a, b in zip(new, state))
+                    outs[t] = _where(masks[t], new[0], zero)
+        return outs, state
+
+
+def _step_sources(xp: Tensor, length: int, batch: int) -> list[tuple[Tensor, int]]:
+    """For each time step, a tensor holding its rows of ``xp (L*N, G)`` and its position in it.
+
+    Slicing every step straight out of ``xp`` makes the backward pass quadratic in L: each
+    slice's gradient is a dense array as large as ``xp`` and the engine adds all L of them up.
+    Cutting ``xp`` into quarters, recursively, bounds that to O(L log L) for about L/3 extra
+    nodes. Short sequences, where the nodes cost more than the arrays, are sliced directly.
+    """
+    sources: list[tuple[Tensor, int]] = []
+
+    def cut(rows: Tensor, count: int, fanout: int) -> None:
+        if count <= fanout:
+            sources.extend((rows, i) for i in range(count))
+            return
+        size = -(-count // fanout)
+        for start in range(0, count, size):
+            n = min(size, count - start)
+            cut(_getitem(rows, index=slice(start * batch, (start + n) * batch)), n, 4)
+
+    cut(xp, length, 8 if length <= 8 else 4)
+    return sources
 
 
 def _stack(tensors: list[Tensor]) -> Tensor:
     """``stack(tensors)`` for equally shaped tensors, recorded as at most two nodes."""
-    if len(tensors) == 1:
-        return tensors[0].unsqueeze(0)
-    return ops.Cat.apply(*tensors, axis=0).reshape((len(tensors),) + tuple(tensors[0].shape))
+    shape = (len(tensors),) + tensors[0]._data.shape
+    return _reshape(tensors[0] if len(tensors) == 1 else ops.Cat.apply(*tensors, axis=0), shape=shape)
 
 
 class RNN(RNNBase):
@@ -471,8 +515,7 @@ class RNNCellBase(Module):
         x = input if batched else input.unsqueeze(0)
         batch = x.shape[0]
         if hx is None:
-            zero = _creation.zeros(batch, self.hidden_size, dtype=input.dtype)
-            return x, (zero,) * n_state, batched
+            return x, _zero_state(n_state, batch, self.hidden_size, input.dtype), batched
         state = []
         for t, hname in zip(hx, hx_names):
             if not isinstance(t, Tensor):

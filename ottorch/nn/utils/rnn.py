@@ -89,7 +89,7 @@ class PackedSequence(_PackedSequenceFields):
         unsorted_indices = _as_index(unsorted_indices)
         if unsorted_indices is None:
             unsorted_indices = invert_permutation(sorted_indices)
-        return super().__new__(cls, data, _int64(sizes), sorted_indices, unsorted_indices)
+        return super().__new__(cls, data, _as_index(batch_sizes), sorted_indices, unsorted_indices)
 
     def to(self, *args, **kwargs) -> PackedSequence:
         """A copy with ``data`` converted (dtype or "cpu"); ``self`` when nothing changes."""
@@ -122,10 +122,10 @@ class PackedSequence(_PackedSequenceFields):
 
 
 def _as_index(indices) -> Tensor | None:
-    if indices is None:
-        return None
-    arr = indices._data if isinstance(indices, Tensor) else np.asarray(indices)
-    return _int64(arr)
+    """``indices`` as an int64 tensor (the same object when it already is one)."""
+    if indices is None or (isinstance(indices, Tensor) and indices._data.dtype == np.int64):
+        return indices
+    return _int64(indices._data if isinstance(indices, Tensor) else indices)
 
 
 def _packed_positions(batch_sizes: np.ndarray, sorted_indices: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
