@@ -186,16 +186,18 @@ class MaxPool2d(Primitive):
     def backward(ctx, g):
         (arg,) = ctx.saved_tensors
         padded_shape, pads, oh, ow, k, stride, dilation = ctx.geometry
-        dxp = np.zeros(padded_shape, dtype=g.dtype)
-        if tuple(stride) == tuple(k) and tuple(dilation) == (1, 1):
-            # Windows tile the input: build all of them at once as (N, C, OH, KH, OW, KW) blocks.
-            offset = (np.arange(k[0])[:, None, None] * k[1] + np.arange(k[1])).astype(arg.dtype)
-            block = np.where(arg[:, :, :, None, :, None] == offset, g[:, :, :, None, :, None], 0)
-            dxp[:, :, : oh * k[0], : ow * k[1]] = block.reshape(g.shape[0], g.shape[1], oh * k[0], ow * k[1])
+        n, c, hp, wp = padded_shape
+        # Flat position of each window's maximum in the padded input: plane + window corner + offset.
+        corner = (np.arange(oh) * (stride[0] * wp))[:, None] + np.arange(ow) * stride[1]
+        offset = (arg // k[1]) * (dilation[0] * wp) + (arg % k[1]) * dilation[1]
+        idx = (np.arange(n * c) * (hp * wp)).reshape(n, c, 1, 1) + corner + offset
+        size = n * c * hp * wp
+        if stride[0] >= dilation[0] * (k[0] - 1) + 1 and stride[1] >= dilation[1] * (k[1] - 1) + 1:
+            dxp = np.zeros(size, dtype=g.dtype)  # windows do not overlap: each position is hit once
+            dxp[idx.reshape(-1)] = g.reshape(-1)
         else:
-            for i, j, window in _offsets(k, stride, dilation, oh, ow):
-                dxp[window] += np.where(arg == i * k[1] + j, g, 0)
-        return _crop2d(dxp, pads)
+            dxp = np.bincount(idx.reshape(-1), weights=g.reshape(-1), minlength=size).astype(g.dtype)
+        return _crop2d(dxp.reshape(padded_shape), pads)
 
 
 class AvgPool2d(Primitive):

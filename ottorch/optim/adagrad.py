@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ottorch._tensor_base import _make
-from ottorch.optim.optimizer import Optimizer, _add_scaled, _addcmul, _check_unsupported, _next_step, _step_tensor
+from ottorch.optim.optimizer import Optimizer, _check_unsupported, _decayed_grad, _next_step, _step_tensor
 
 __all__ = ["Adagrad", "adagrad"]
 
@@ -33,18 +33,22 @@ def adagrad(
     for i, param in enumerate(params):
         step = _next_step(steps, i)
         grad = grads[i]
-        if maximize:
-            grad = np.negative(grad)
+        # The gradient the rule sees is sign * grad; maximize's negation is folded into the scalars.
+        sign = -1.0 if maximize else 1.0
         if weight_decay != 0:
-            grad = _add_scaled(grad, param, weight_decay)
+            grad = _decayed_grad(grad, param, weight_decay, maximize)
+            sign = 1.0
         clr = lr / (1 + (step - 1) * lr_decay)
         state_sum = state_sums[i]
-        _addcmul(state_sum, grad, grad, 1, out=state_sum)
-        std = np.sqrt(state_sum)
+        # ``std`` is the scratch array: grad**2 first, then PyTorch's ``std``, then the update.
+        std = np.multiply(grad, grad)
+        np.add(state_sum, std, out=state_sum)
+        np.sqrt(state_sum, out=std)
         np.add(std, eps, out=std)
-        update = np.multiply(grad, -clr)
-        np.divide(update, std, out=update)
-        np.add(param, update, out=param)
+        # PyTorch's param.addcdiv_(grad, std, value=-clr), with the quotient formed first in the scratch.
+        np.divide(grad, std, out=std)
+        np.multiply(std, -clr * sign, out=std)
+        np.add(param, std, out=param)
 
 
 class Adagrad(Optimizer):

@@ -9,9 +9,8 @@ import numpy as np
 
 from ottorch.optim.optimizer import (
     Optimizer,
-    _add_scaled,
-    _addcmul,
     _check_unsupported,
+    _decayed_grad,
     _lerp,
     _next_step,
     _step_tensor,
@@ -48,31 +47,36 @@ def adam(
     """
     for i, param in enumerate(params):
         grad = grads[i]
-        if maximize:
-            grad = np.negative(grad)
+        # The gradient the rule sees is sign * grad; maximize's negation is folded into the scalars.
+        sign = -1.0 if maximize else 1.0
         step = _next_step(steps, i)
         if weight_decay != 0:
             if decoupled_weight_decay:
                 np.multiply(param, 1 - lr * weight_decay, out=param)
             else:
-                grad = _add_scaled(grad, param, weight_decay)
+                grad = _decayed_grad(grad, param, weight_decay, maximize)
+                sign = 1.0
         exp_avg, exp_avg_sq = exp_avgs[i], exp_avg_sqs[i]
-        _lerp(exp_avg, grad, 1 - beta1)
+        scratch = _lerp(exp_avg, grad, 1 - beta1, sign, None)
+        # exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2); the sign squares away.
+        np.multiply(grad, 1 - beta2, out=scratch)
+        np.multiply(scratch, grad, out=scratch)
         np.multiply(exp_avg_sq, beta2, out=exp_avg_sq)
-        _addcmul(exp_avg_sq, grad, grad, 1 - beta2, out=exp_avg_sq)
+        np.add(exp_avg_sq, scratch, out=exp_avg_sq)
 
-        step_size = lr / (1 - beta1**step)
+        # PyTorch's param -= lr / bc1 * exp_avg / (sqrt(v) / sqrt(bc2) + eps), with both bias corrections
+        # moved into two scalars: -lr * sqrt(bc2) / bc1 * exp_avg / (sqrt(v) + eps * sqrt(bc2)).
         bias_correction2_sqrt = (1 - beta2**step) ** 0.5
         if amsgrad:
-            np.maximum(max_exp_avg_sqs[i], exp_avg_sq, out=max_exp_avg_sqs[i])
-            denom = np.sqrt(max_exp_avg_sqs[i])
+            second = max_exp_avg_sqs[i]
+            np.maximum(second, exp_avg_sq, out=second)
         else:
-            denom = np.sqrt(exp_avg_sq)
-        np.divide(denom, bias_correction2_sqrt, out=denom)
-        np.add(denom, eps, out=denom)
-        update = np.multiply(exp_avg, -step_size)
-        np.divide(update, denom, out=update)
-        np.add(param, update, out=param)
+            second = exp_avg_sq
+        np.sqrt(second, out=scratch)
+        np.add(scratch, eps * bias_correction2_sqrt, out=scratch)
+        np.divide(exp_avg, scratch, out=scratch)
+        np.multiply(scratch, -lr * bias_correction2_sqrt / (1 - beta1**step), out=scratch)
+        np.add(param, scratch, out=param)
 
 
 def adamw(

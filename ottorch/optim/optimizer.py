@@ -4,13 +4,15 @@ helpers the update rules share.
 The update rules themselves are pure functions on numpy arrays (``ottorch.optim.functional``); the
 optimizer classes only collect ``p._data``, ``p.grad._data`` and their state arrays and call them.
 
-Numerics: PyTorch's CPU kernels for ``add(alpha=)``, ``addcmul`` and ``lerp`` are fused multiply-adds
-(one rounding for ``a * b + c``). numpy has no fma ufunc, so ``_add_scaled``, ``_addcmul`` and ``_lerp``
-form the product in float64, where the product of two float32 numbers is exact, and round the sum once
-to the output dtype. For float32 parameters SGD reproduces PyTorch bit for bit (barring a
-double-rounding tie, about once in 2**29 operations). The optimizers that take a square root can differ
-from PyTorch in the last bit: numpy's float32 ``sqrt`` is correctly rounded, while PyTorch's (MKL) is
-off by one ulp for about 0.6% of inputs. For float64 parameters the results agree to the last bit or so.
+Numerics: the update rules follow PyTorch's single-tensor formulas but compute in the parameter's own
+dtype with in-place numpy ufuncs and one scratch array per parameter and call (plus the decayed gradient
+under weight decay), so they are not bit for bit PyTorch's. Every product is rounded on its own where
+PyTorch's CPU kernels fuse the multiply-add (``add(alpha=)``, ``addcmul``, ``lerp``, ``addcdiv``);
+scalar factors are folded into one Python float (Adam's bias corrections and step size, ``-lr`` with
+``maximize``'s sign), which moves a rounding, and a few quotients are taken before their scalar factor
+so the scratch array can be reused; and PyTorch's float32 ``sqrt`` (MKL) is off by one ulp for some
+inputs where numpy's is correctly rounded. One step agrees with PyTorch to a few ulp of the parameter (a
+few 1e-7 relative in float32); over many steps the difference grows like any rounding difference.
 """
 
 from __future__ import annotations
@@ -265,38 +267,33 @@ def _next_step(steps: list, i: int) -> float:
     optimizer classes pass their state tensors' arrays), a number is replaced in the list."""
     s = steps[i]
     if isinstance(s, np.ndarray):
-        s += 1
+        # Item assignment rounds to the array's dtype like ``s += 1`` but costs a tenth of it.
+        s[()] = float(s) + 1
         return float(s)
     steps[i] = s = s + 1
     return float(s)
 
 
-def _add_scaled(x: np.ndarray, y: np.ndarray, alpha: float, out: np.ndarray | None = None) -> np.ndarray:
-    """``x + alpha * y`` with one rounding, like PyTorch's ``x.add(y, alpha=alpha)``; a new array
-    unless ``out`` is given."""
-    if alpha == 1:
-        return np.add(x, y, out=out)
-    prod = np.multiply(y, x.dtype.type(alpha), dtype=np.float64)
-    if out is None:
-        out = np.empty_like(x)
-    return np.add(prod, x, out=out, casting="unsafe")
+def _decayed_grad(grad: np.ndarray, param: np.ndarray, weight_decay: float, maximize: bool) -> np.ndarray:
+    """A new array ``grad + weight_decay * param`` (``-grad + ...`` with ``maximize``), PyTorch's
+    ``grad.add(param, alpha=weight_decay)`` on the possibly negated gradient."""
+    out = np.multiply(param, weight_decay)
+    return (np.subtract if maximize else np.add)(out, grad, out=out)
 
 
-def _addcmul(x: np.ndarray, a: np.ndarray, b: np.ndarray, value: float, out: np.ndarray | None = None) -> np.ndarray:
-    """``x + value * a * b`` rounded like PyTorch's ``addcmul`` (``value * a`` in ``x``'s dtype, then one fma)."""
-    if value != 1:
-        a = np.multiply(a, x.dtype.type(value))
-    prod = np.multiply(a, b, dtype=np.float64)
-    if out is None:
-        out = np.empty_like(x)
-    return np.add(prod, x, out=out, casting="unsafe")
-
-
-def _lerp(start: np.ndarray, end: np.ndarray, weight: float) -> None:
-    """``start += weight * (end - start)`` in place, with PyTorch's two-branch ``lerp`` formula."""
-    w = start.dtype.type(weight)
-    diff = np.subtract(end, start)
-    if abs(w) < 0.5:
-        np.add(np.multiply(diff, w, dtype=np.float64), start, out=start, casting="unsafe")
+def _lerp(start: np.ndarray, end: np.ndarray, weight: float, sign: float, scratch: np.ndarray | None) -> np.ndarray:
+    """``start.lerp_(sign * end, weight)`` in place with PyTorch's two-branch formula, where ``sign`` is
+    1.0 or -1.0 (``maximize`` negates the gradient without a pass of its own). Works in ``scratch`` (a
+    new array if None) and returns it."""
+    # diff is sign * (sign * end - start), so the sign folds into the scalar below.
+    diff = (np.subtract if sign > 0 else np.add)(end, start, out=scratch)
+    if abs(weight) < 0.5:
+        np.multiply(diff, sign * weight, out=diff)
+        np.add(start, diff, out=start)
     else:
-        np.add(np.multiply(diff, w - 1, dtype=np.float64), end, out=start, casting="unsafe")
+        np.multiply(diff, 1 - weight, out=diff)
+        if sign > 0:
+            np.subtract(end, diff, out=start)
+        else:
+            np.subtract(diff, end, out=start)
+    return diff

@@ -9,9 +9,8 @@ import numpy as np
 
 from ottorch.optim.optimizer import (
     Optimizer,
-    _add_scaled,
-    _addcmul,
     _check_unsupported,
+    _decayed_grad,
     _lerp,
     _next_step,
     _step_tensor,
@@ -45,31 +44,38 @@ def rmsprop(
     """
     for i, param in enumerate(params):
         grad = grads[i]
-        if maximize:
-            grad = np.negative(grad)
+        # The gradient the rule sees is sign * grad; maximize's negation is folded into the scalars.
+        sign = -1.0 if maximize else 1.0
         _next_step(steps, i)
         if weight_decay != 0:
-            grad = _add_scaled(grad, param, weight_decay)
+            grad = _decayed_grad(grad, param, weight_decay, maximize)
+            sign = 1.0
         square_avg = square_avgs[i]
+        # square_avg.mul_(alpha).addcmul_(grad, grad, value=1 - alpha); the sign squares away. ``avg`` is
+        # the scratch array: this product first, then PyTorch's ``avg``, then the update.
+        avg = np.multiply(grad, 1 - alpha)
+        np.multiply(avg, grad, out=avg)
         np.multiply(square_avg, alpha, out=square_avg)
-        _addcmul(square_avg, grad, grad, 1 - alpha, out=square_avg)
+        np.add(square_avg, avg, out=square_avg)
         if centered:
             grad_avg = grad_avgs[i]
-            _lerp(grad_avg, grad, 1 - alpha)
-            avg = _addcmul(square_avg, grad_avg, grad_avg, -1)
+            _lerp(grad_avg, grad, 1 - alpha, sign, avg)
+            np.multiply(grad_avg, grad_avg, out=avg)
+            np.subtract(square_avg, avg, out=avg)
             np.sqrt(avg, out=avg)
         else:
-            avg = np.sqrt(square_avg)
+            np.sqrt(square_avg, out=avg)
         np.add(avg, eps, out=avg)
+        # grad / avg (PyTorch's addcdiv) is formed in the scratch array, before any scalar factor.
+        np.divide(grad, avg, out=avg)
         if momentum > 0:
             buf = momentum_buffers[i]
             np.multiply(buf, momentum, out=buf)
-            np.add(buf, np.divide(grad, avg), out=buf)
-            _add_scaled(param, buf, -lr, out=param)
+            (np.add if sign > 0 else np.subtract)(buf, avg, out=buf)
+            np.multiply(buf, -lr, out=avg)
         else:
-            update = np.multiply(grad, -lr)
-            np.divide(update, avg, out=update)
-            np.add(param, update, out=param)
+            np.multiply(avg, -lr * sign, out=avg)
+        np.add(param, avg, out=param)
 
 
 class RMSprop(Optimizer):

@@ -9,7 +9,7 @@ import numpy as np
 
 from ottorch._tensor import Tensor
 from ottorch._tensor_base import _make
-from ottorch.optim.optimizer import Optimizer, _add_scaled, _check_unsupported
+from ottorch.optim.optimizer import Optimizer, _check_unsupported, _decayed_grad
 
 __all__ = ["SGD", "sgd"]
 
@@ -29,25 +29,43 @@ def sgd(
     """One SGD step on numpy arrays, in place (PyTorch's ``torch.optim.sgd`` rule).
 
     ``momentum_buffers`` is only read when ``momentum != 0``: a ``None`` entry becomes a new buffer
-    (a copy of the first gradient) written back into the list; other buffers are updated in place.
+    (a copy of the first gradient, after ``maximize`` and weight decay) written back into the list;
+    other buffers are updated in place.
     ``grads`` are never modified.
     """
     for i, param in enumerate(params):
         grad = grads[i]
-        if maximize:
-            grad = np.negative(grad)
+        # The gradient the rule sees is sign * grad; maximize's negation is folded into the scalars.
+        sign = -1.0 if maximize else 1.0
         if weight_decay != 0:
-            grad = _add_scaled(grad, param, weight_decay)
-        if momentum != 0:
+            grad = _decayed_grad(grad, param, weight_decay, maximize)
+            sign = 1.0
+        if momentum == 0:
+            update = np.multiply(grad, -lr * sign)
+        else:
+            scratch = None
             buf = momentum_buffers[i]
             if buf is None:
-                buf = grad.copy() if grad is grads[i] else grad
+                # PyTorch's clone of the gradient; a decayed gradient is a new array already.
+                if weight_decay != 0:
+                    buf = grad
+                else:
+                    buf = np.negative(grad) if maximize else grad.copy()
                 momentum_buffers[i] = buf
             else:
                 np.multiply(buf, momentum, out=buf)
-                _add_scaled(buf, grad, 1 - dampening, out=buf)
-            grad = _add_scaled(grad, buf, momentum) if nesterov else buf
-        _add_scaled(param, grad, -lr, out=param)
+                if dampening == 0:
+                    (np.add if sign > 0 else np.subtract)(buf, grad, out=buf)
+                else:
+                    scratch = np.multiply(grad, sign * (1 - dampening))
+                    np.add(buf, scratch, out=buf)
+            if nesterov:
+                update = np.multiply(buf, momentum, out=scratch)
+                (np.add if sign > 0 else np.subtract)(update, grad, out=update)
+                np.multiply(update, -lr, out=update)
+            else:
+                update = np.multiply(buf, -lr, out=scratch)
+        np.add(param, update, out=param)
 
 
 def _array_or_none(t: Tensor | None) -> np.ndarray | None:

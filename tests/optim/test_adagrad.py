@@ -7,7 +7,14 @@ import ottorch
 from ottorch.nn.parameter import Parameter
 from ottorch.optim import Adagrad
 from ottorch.optim.adagrad import adagrad
-from tests.optim.common import GRADS, INIT, assert_histories_close, run_optimizer, run_torch_case
+from tests.optim.common import (
+    GRADS,
+    INIT,
+    assert_close_to_torch,
+    assert_histories_close,
+    run_optimizer,
+    run_torch_case,
+)
 
 
 def reference(lr, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10, maximize=False):
@@ -31,6 +38,7 @@ OPTIONS = [
     {"lr_decay": 0.5},
     {"weight_decay": 0.1},
     {"initial_accumulator_value": 0.3, "eps": 1e-3},
+    {"maximize": True},
     {"maximize": True, "lr_decay": 0.1, "weight_decay": 0.05, "initial_accumulator_value": 0.1},
 ]
 
@@ -41,9 +49,19 @@ def test_matches_the_formula(options):
     assert_histories_close(got, reference(0.1, **options))
 
 
-def test_bit_identical_to_pytorch_float32():
-    got = run_torch_case(Adagrad, {"lr": 0.1, "lr_decay": 0.01})
-    np.testing.assert_array_equal(got.view(np.uint32), [1052034938, 3214096867, 1073097691])
+@pytest.mark.parametrize(
+    ("kwargs", "want"),
+    [
+        ({"lr": 0.1, "lr_decay": 0.01}, [0.3530844, -1.1502041, 1.9232134]),
+        (
+            {"lr": 0.1, "maximize": True, "weight_decay": 0.05, "initial_accumulator_value": 0.1},
+            [0.6079175, -1.3216199, 2.0574112],
+        ),
+    ],
+)
+def test_matches_pytorch_float32(kwargs, want):
+    # Reference numbers from torch.optim.Adagrad(**kwargs) on the same four steps.
+    assert_close_to_torch(run_torch_case(Adagrad, kwargs), want)
 
 
 def test_state_exists_from_construction_and_for_added_groups():
@@ -76,7 +94,8 @@ def test_invalid_hyper_parameters(kwargs, message):
         Adagrad([Parameter(ottorch.zeros(2))], **kwargs)
 
 
-def test_functional_with_read_only_grads_and_array_steps():
+@pytest.mark.parametrize("weight_decay", [0.0, 0.05])
+def test_functional_with_read_only_grads_and_array_steps(weight_decay):
     params = [a.copy() for a in INIT]
     sums = [np.full_like(a, 0.1) for a in INIT]
     steps = [np.zeros(()), np.zeros(())]
@@ -84,8 +103,8 @@ def test_functional_with_read_only_grads_and_array_steps():
         frozen = [g.copy() for g in grads]
         for g in frozen:
             g.flags.writeable = False
-        adagrad(params, frozen, sums, steps, lr=0.1, weight_decay=0.05, lr_decay=0.1, eps=1e-10, maximize=True)
+        adagrad(params, frozen, sums, steps, lr=0.1, weight_decay=weight_decay, lr_decay=0.1, eps=1e-10, maximize=True)
     assert [float(s) for s in steps] == [4.0, 4.0]
-    want = reference(0.1, lr_decay=0.1, weight_decay=0.05, initial_accumulator_value=0.1, maximize=True)[-1]
+    want = reference(0.1, lr_decay=0.1, weight_decay=weight_decay, initial_accumulator_value=0.1, maximize=True)[-1]
     for p, w in zip(params, want):
         np.testing.assert_allclose(p, w, rtol=1e-12)

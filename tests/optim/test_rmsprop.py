@@ -7,7 +7,14 @@ import ottorch
 from ottorch.nn.parameter import Parameter
 from ottorch.optim import RMSprop
 from ottorch.optim.rmsprop import rmsprop
-from tests.optim.common import GRADS, INIT, assert_histories_close, run_optimizer, run_torch_case
+from tests.optim.common import (
+    GRADS,
+    INIT,
+    assert_close_to_torch,
+    assert_histories_close,
+    run_optimizer,
+    run_torch_case,
+)
 
 
 def reference(lr, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False, maximize=False):
@@ -42,6 +49,8 @@ OPTIONS = [
     {"centered": True},
     {"centered": True, "momentum": 0.5, "weight_decay": 0.05, "alpha": 0.4},
     {"maximize": True, "momentum": 0.3},
+    {"maximize": True},
+    {"maximize": True, "centered": True, "alpha": 0.4},
 ]
 
 
@@ -51,9 +60,20 @@ def test_matches_the_formula(options):
     assert_histories_close(got, reference(0.01, **options), rtol=1e-11)
 
 
-def test_bit_identical_to_pytorch_float32():
-    got = run_torch_case(RMSprop, {"lr": 0.01, "momentum": 0.5, "centered": True})
-    np.testing.assert_array_equal(got.view(np.uint32), [1050134485, 3213410511, 1072244922])
+@pytest.mark.parametrize(
+    ("kwargs", "want"),
+    [
+        ({"lr": 0.01, "momentum": 0.5, "centered": True}, [0.29644647, -1.068384, 1.8215554]),
+        (
+            {"lr": 0.01, "centered": True, "alpha": 0.4, "maximize": True, "weight_decay": 0.05},
+            [0.53093904, -1.2679547, 2.0242956],
+        ),
+        ({"lr": 0.01, "maximize": True}, [0.6494153, -1.350232, 2.07521]),
+    ],
+)
+def test_matches_pytorch_float32(kwargs, want):
+    # Reference numbers from torch.optim.RMSprop(**kwargs) on the same four steps.
+    assert_close_to_torch(run_torch_case(RMSprop, kwargs), want)
 
 
 def test_state_follows_the_options():
@@ -84,7 +104,8 @@ def test_invalid_hyper_parameters(kwargs, message):
         RMSprop([Parameter(ottorch.zeros(2))], **kwargs)
 
 
-def test_functional_with_read_only_grads_and_number_steps():
+@pytest.mark.parametrize(("weight_decay", "momentum"), [(0.1, 0.5), (0.0, 0.5), (0.0, 0.0)])
+def test_functional_with_read_only_grads_and_number_steps(weight_decay, momentum):
     params = [a.copy() for a in INIT]
     sq = [np.zeros_like(a) for a in INIT]
     mean = [np.zeros_like(a) for a in INIT]
@@ -94,9 +115,9 @@ def test_functional_with_read_only_grads_and_number_steps():
         frozen = [g.copy() for g in grads]
         for g in frozen:
             g.flags.writeable = False
-        rmsprop(params, frozen, sq, mean, buf, steps, lr=0.01, alpha=0.9, eps=1e-8, weight_decay=0.1,
-                momentum=0.5, centered=True, maximize=True)
+        rmsprop(params, frozen, sq, mean, buf, steps, lr=0.01, alpha=0.9, eps=1e-8, weight_decay=weight_decay,
+                momentum=momentum, centered=True, maximize=True)
     assert steps == [4, 4]
-    want = reference(0.01, alpha=0.9, weight_decay=0.1, momentum=0.5, centered=True, maximize=True)[-1]
+    want = reference(0.01, alpha=0.9, weight_decay=weight_decay, momentum=momentum, centered=True, maximize=True)[-1]
     for p, w in zip(params, want):
         np.testing.assert_allclose(p, w, rtol=1e-11)

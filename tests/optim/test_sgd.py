@@ -7,7 +7,14 @@ import ottorch
 from ottorch.nn.parameter import Parameter
 from ottorch.optim import SGD
 from ottorch.optim.sgd import sgd
-from tests.optim.common import GRADS, INIT, assert_histories_close, run_optimizer, run_torch_case
+from tests.optim.common import (
+    GRADS,
+    INIT,
+    assert_close_to_torch,
+    assert_histories_close,
+    run_optimizer,
+    run_torch_case,
+)
 
 
 def run(kwargs, dtype=ottorch.float64):
@@ -39,6 +46,8 @@ OPTIONS = [
     {"weight_decay": 0.05},
     {"momentum": 0.9, "weight_decay": 0.05, "nesterov": True},
     {"maximize": True},
+    {"momentum": 0.9, "dampening": 0.3, "maximize": True},
+    {"momentum": 0.8, "nesterov": True, "maximize": True},
     {"momentum": 0.5, "dampening": 0.5, "weight_decay": 0.1, "maximize": True},
 ]
 
@@ -55,10 +64,17 @@ def test_float32_parameters_stay_float32_and_follow_the_formula():
     np.testing.assert_allclose(got[-1][0], want[-1][0], rtol=1e-5, atol=1e-6)
 
 
-def test_bit_identical_to_pytorch_float32():
-    # Reference numbers from torch.optim.SGD(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01).
-    got = run_torch_case(SGD, {"lr": 0.1, "momentum": 0.9, "nesterov": True, "weight_decay": 0.01})
-    np.testing.assert_array_equal(got.view(np.uint32), [1049406332, 3211887230, 1070779038])
+@pytest.mark.parametrize(
+    ("kwargs", "want"),
+    [
+        ({"lr": 0.1, "momentum": 0.9, "nesterov": True, "weight_decay": 0.01}, [0.27474582, -0.9433974, 1.6468084]),
+        ({"lr": 0.1, "momentum": 0.9, "dampening": 0.3, "maximize": True}, [0.62788004, -1.48765, 2.34812]),
+        ({"lr": 0.1, "maximize": True, "weight_decay": 0.05}, [0.5848015, -1.3042412, 1.9884093]),
+    ],
+)
+def test_matches_pytorch_float32(kwargs, want):
+    # Reference numbers from torch.optim.SGD(**kwargs) on the same four steps.
+    assert_close_to_torch(run_torch_case(SGD, kwargs), want)
 
 
 def test_momentum_buffer_is_state_and_an_ottorch_tensor():
@@ -105,19 +121,22 @@ def test_implementation_switches_that_change_nothing_are_accepted():
 
 
 class TestFunctional:
-    def test_updates_in_place_and_never_writes_to_grads(self):
+    @pytest.mark.parametrize("options", OPTIONS)
+    def test_updates_in_place_and_never_writes_to_grads(self, options):
+        kwargs = {"momentum": 0.0, "dampening": 0.0, "weight_decay": 0.0, "nesterov": False, "maximize": False}
+        kwargs.update(options)
         params = [a.copy() for a in INIT]
         bufs = [None, None]
         for grads in GRADS[:3]:
             frozen = [g.copy() for g in grads]
             for g in frozen:
                 g.flags.writeable = False  # any in-place write to a gradient would raise
-            sgd(params, frozen, bufs, lr=0.1, momentum=0.9, dampening=0.0, weight_decay=0.05,
-                nesterov=True, maximize=True)
-        want = reference(0.1, momentum=0.9, weight_decay=0.05, nesterov=True, maximize=True)[2]
+            sgd(params, frozen, bufs, lr=0.1, **kwargs)
+        want = reference(0.1, **options)[2]
         for p, w in zip(params, want):
             np.testing.assert_allclose(p, w, rtol=1e-13)
-        assert all(b is not None and b.flags.writeable for b in bufs)
+        if kwargs["momentum"] != 0:
+            assert all(b is not None and b.flags.writeable for b in bufs)
 
     def test_first_buffer_is_a_copy_of_the_gradient(self):
         p, g = np.array([1.0, 2.0]), np.array([0.5, 0.25])
