@@ -47,6 +47,7 @@ from ottorch._dtype import (
     uint8,
 )
 from ottorch._functions import *  # noqa: F403 - the PyTorch function namespace
+from ottorch._malloc import tune_malloc
 from ottorch._method_functions import *  # noqa: F403
 from ottorch._tensor import Tensor
 from ottorch._tensor_base import Size
@@ -80,3 +81,5 @@ __version__ = "0.1.0"
 # The subpackages PyTorch users reach as attributes (``torch.nn.Linear``); they build on the above.
 from ottorch import nn, optim, utils, viz  # noqa: E402
 from ottorch.model_summary import ModelSummary, summary  # noqa: E402
+
+tune_malloc()

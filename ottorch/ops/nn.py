@@ -137,7 +137,8 @@ class Conv2d(Primitive):
         g2 = g.transpose(1, 0, 2, 3).reshape(groups, w.shape[1], -1)  # (G, O/G, N*OH*OW)
         gx = gw = gb = None
         if need_w:
-            gw = np.matmul(g2, cols.transpose(0, 2, 1)).reshape((-1, c // groups) + k)
+            # (cols @ g2^T)^T: OpenBLAS runs this orientation about twice as fast as g2 @ cols^T
+            gw = np.matmul(cols, g2.transpose(0, 2, 1)).transpose(0, 2, 1).reshape((-1, c // groups) + k)
         if need_b:
             gb = g.sum(axis=(0, 2, 3))
         if need_x:
