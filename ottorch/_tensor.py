@@ -26,6 +26,7 @@ from ottorch._tensor_base import (
     _pyfloat,
     _pyint,
     bind_tensor_class,
+    parse_to,
 )
 from ottorch._tensor_math import TensorMath
 from ottorch._tensor_reduce import TensorReduce
@@ -250,14 +251,7 @@ class Tensor(TensorMath, TensorReduce, TensorShape, TensorBase):
 
     def to(self, *args, **kwargs) -> Tensor:
         """Convert dtype; device arguments other than "cpu" are refused (ottorch is CPU only)."""
-        target = kwargs.get("dtype")
-        for a in list(args) + [kwargs.get("device")]:
-            if isinstance(a, _dtype.dtype):
-                target = a
-            elif isinstance(a, Tensor):
-                target = a.dtype
-            elif a is not None and str(a) != "cpu":
-                raise ValueError(f"ottorch is CPU only; cannot move a tensor to {a!r}")
+        target = parse_to(args, kwargs, "tensor")
         return self if target is None else self.type(target)
 
     def cpu(self) -> Tensor:

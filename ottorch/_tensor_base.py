@@ -150,3 +150,16 @@ def _as_tensor_like(value, like: TensorBase) -> TensorBase:
     elif arr.dtype.kind not in "biuf":
         raise TypeError(f"unsupported operand of type {type(value).__name__} for a tensor operation")
     return _make(arr, False, None)
+
+
+def parse_to(args: tuple, kwargs: dict, what: str):
+    """The dtype asked of ``.to(...)`` (None if only a device was given); refuses devices but "cpu"."""
+    target = kwargs.get("dtype")
+    for a in list(args) + [kwargs.get("device")]:
+        if isinstance(a, _dtype.dtype):
+            target = a
+        elif isinstance(a, TensorBase):
+            target = _dtype.from_numpy(a._data.dtype)
+        elif a is not None and str(a) != "cpu":
+            raise ValueError(f"ottorch is CPU only; cannot move a {what} to {a!r}")
+    return target

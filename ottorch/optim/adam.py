@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -79,39 +80,8 @@ def adam(
         np.add(param, scratch, out=param)
 
 
-def adamw(
-    params: list[np.ndarray],
-    grads: list[np.ndarray],
-    exp_avgs: list[np.ndarray],
-    exp_avg_sqs: list[np.ndarray],
-    max_exp_avg_sqs: list[np.ndarray],
-    steps: list,
-    *,
-    amsgrad: bool,
-    beta1: float,
-    beta2: float,
-    lr: float,
-    weight_decay: float,
-    eps: float,
-    maximize: bool,
-) -> None:
-    """One AdamW step on numpy arrays, in place: ``adam`` with decoupled weight decay."""
-    adam(
-        params,
-        grads,
-        exp_avgs,
-        exp_avg_sqs,
-        max_exp_avg_sqs,
-        steps,
-        amsgrad=amsgrad,
-        beta1=beta1,
-        beta2=beta2,
-        lr=lr,
-        weight_decay=weight_decay,
-        eps=eps,
-        maximize=maximize,
-        decoupled_weight_decay=True,
-    )
+#: One AdamW step on numpy arrays, in place: ``adam`` with decoupled weight decay.
+adamw = functools.partial(adam, decoupled_weight_decay=True)
 
 
 class Adam(Optimizer):

@@ -11,6 +11,7 @@ import numpy as np
 
 from ottorch import _dtype
 from ottorch._tensor import Tensor
+from ottorch._tensor_base import parse_to
 from ottorch.autograd.grad_mode import no_grad
 from ottorch.nn.parameter import Parameter
 
@@ -282,14 +283,7 @@ class Module:
 
     def to(self, *args, **kwargs) -> Module:
         """Cast floating parameters and buffers to a dtype; "cpu" is accepted and does nothing."""
-        target = kwargs.get("dtype")
-        for a in list(args) + [kwargs.get("device")]:
-            if isinstance(a, _dtype.dtype):
-                target = a
-            elif isinstance(a, Tensor):
-                target = a.dtype
-            elif a is not None and str(a) != "cpu":
-                raise ValueError(f"ottorch is CPU only; cannot move a module to {a!r}")
+        target = parse_to(args, kwargs, "module")
         if target is None:
             return self
         if not target.is_floating_point:
