@@ -1,4 +1,4 @@
-"""Reverse-mode engine: an iterative topological sort of the tape, then one pass of VJPs.
+"""Reverse-mode engine: one pass of VJPs over the tape, newest node first.
 
 Broadcasting is undone here, in one place: a rule may return its gradient in the (broadcast) output
 shape and ``sum_to_shape`` reduces it to the input's shape. Leaf gradients accumulate in ``.grad``.
@@ -7,6 +7,7 @@ shape and ``sum_to_shape`` reduces it to the input's shape. Leaf gradients accum
 from __future__ import annotations
 
 from collections.abc import Sequence
+from heapq import heappop, heappush
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -67,18 +68,23 @@ def run_backward(
     leaf_grads: dict[int, list] = {}  # id(leaf) -> [leaf, summed gradient]
     captured_nodes = {t._ctx: i for i, t in enumerate(capture or ()) if t._ctx is not None}
     captured: list = [None] * len(capture or ())
+    # Nodes wait in a max-heap on their creation sequence number (as in PyTorch's engine): every
+    # consumer of a node was created after it, so popping the newest first processes a node only
+    # once all of its gradient has arrived, without a separate topological sort.
+    ready: list = []
 
     for t, g in zip(roots, root_grads):
         if t._ctx is None:
             _add_leaf(leaf_grads, t, g)
+        elif t._ctx in node_grads:
+            node_grads[t._ctx] = node_grads[t._ctx] + g
         else:
-            prev = node_grads.get(t._ctx)
-            node_grads[t._ctx] = g if prev is None else prev + g
+            node_grads[t._ctx] = g
+            heappush(ready, (-t._ctx.seq, t._ctx))
 
-    for node in reversed(toposort([t._ctx for t in roots if t._ctx is not None])):
-        g = node_grads.pop(node, None)
-        if g is None:
-            continue
+    while ready:
+        node = heappop(ready)[1]
+        g = node_grads.pop(node)
         if node.retained is not None and node.retained() is not None:
             _accumulate(node.retained(), g.copy())
         if captured_nodes and node in captured_nodes:
@@ -94,9 +100,11 @@ def run_backward(
             c = p._ctx
             if c is None:
                 _add_leaf(leaf_grads, p, pg)
+            elif c in node_grads:
+                node_grads[c] = node_grads[c] + pg
             else:
-                prev = node_grads.get(c)
-                node_grads[c] = pg if prev is None else prev + pg
+                node_grads[c] = pg
+                heappush(ready, (-c.seq, c))
         if not retain_graph:
             node.release()
 

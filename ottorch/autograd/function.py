@@ -9,6 +9,7 @@ return gradients in the broadcast output shape; the engine reduces them to each 
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
     from ottorch._tensor import Tensor
 
 _FREED = object()
+# Creation order of recorded nodes; the engine processes the newest first (see engine.py).
+_next_seq = itertools.count().__next__
 
 
 class Primitive:
@@ -33,6 +36,8 @@ class Primitive:
     #: Inputs (tensors or Python scalars) of the recorded call, in ``apply`` order.
     parents: tuple = ()
     needs_input_grad: list | tuple = ()
+    #: Creation order among recorded nodes (set by ``apply``).
+    seq: int = 0
     _saved: tuple | object = ()
 
     @classmethod
@@ -54,6 +59,7 @@ class Primitive:
         if True in flags and _grad_state.enabled:
             ctx.parents = inputs
             ctx.needs_input_grad = flags
+            ctx.seq = _next_seq()
             if _scope_state.step is not None:
                 ctx.step = _scope_state.step
             return _make(out, True, ctx)
@@ -120,6 +126,7 @@ class Function(Primitive):
         if needs and _grad_state.enabled:
             ctx.parents = inputs
             ctx.needs_input_grad = tuple(isinstance(x, TensorBase) and x._requires_grad for x in inputs)
+            ctx.seq = _next_seq()
             return _make(out._data, True, ctx)
         return _make(out._data, False, None)
 
