@@ -449,13 +449,18 @@ def save_visualization(obj: Tensor | Module, path: str | os.PathLike, *,
     written and the returned dict's ``"message"`` (also printed) says how to install Graphviz.
     Returns ``{"dot": path, format: path or None}`` (plus ``"message"`` when not rendered).
     """
+    return save_dot(to_dot(obj, input, **to_dot_kwargs), path, format=format)
+
+
+def save_dot(source: str, path: str | os.PathLike, *, format: str = "png") -> dict[str, str | None]:  # noqa: A002
+    """Write DOT ``source`` to ``<path>.dot`` and render ``<path>.<format>`` as ``save_visualization``
+    does (also used by ``ottorch.neat.draw_genome``)."""
     if format not in _FORMATS:
         raise ValueError(f"save_visualization: format must be one of {_FORMATS}, got {format!r}")
     base, ext = os.path.splitext(os.fspath(path))
     if ext.lower() not in (".dot", ".gv", ".png", ".svg"):
         base = os.fspath(path)
     dot_path, out_path = f"{base}.dot", f"{base}.{format}"
-    source = to_dot(obj, input, **to_dot_kwargs)
     Path(dot_path).parent.mkdir(parents=True, exist_ok=True)
     Path(dot_path).write_text(source)
     if _render(source, dot_path, out_path, format):

@@ -49,12 +49,24 @@ class GetItem(Primitive):
 
     def backward(ctx, g):
         grad = np.zeros(ctx.shape, dtype=g.dtype)
-        if is_basic_index(ctx.index) or _is_mask(ctx.index):
+        if is_basic_index(ctx.index) or _is_mask(ctx.index) or _unique_array_index(ctx.index):
             grad[ctx.index] = g
         else:
             # Integer arrays may repeat an element; unbuffered add accumulates every occurrence.
             np.add.at(grad, ctx.index, g)
         return grad
+
+
+def _unique_array_index(index) -> bool:
+    """True for an index with one 1-D integer array (others basic) whose entries are distinct, so
+    plain assignment scatters the gradient correctly (much faster than ``np.add.at``)."""
+    items = index if type(index) is tuple else (index,)
+    arrays = [i for i in items if isinstance(i, np.ndarray)]
+    if len(arrays) != 1 or arrays[0].ndim != 1 or arrays[0].dtype.kind not in "iu":
+        return False
+    if not all(i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice, np.ndarray)) for i in items):
+        return False
+    return len(np.unique(arrays[0])) == len(arrays[0])
 
 
 def _is_mask(index) -> bool:
