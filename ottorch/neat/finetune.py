@@ -1,0 +1,92 @@
+"""Evaluate one genome: compile it, optionally fine-tune it by gradient descent, measure fitness.
+
+``lamarckian``: train, and return the trained weights for writing back into the genome; if training
+made the validation fitness worse, the pre-training weights and fitness are kept. ``darwinian``:
+the fitness after training, genes unchanged. ``none``: pure NEAT. A NaN/infinite loss or an
+exception gives the task's worst fitness and the reason, never an exception.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ottorch.neat.config import FineTuneConfig
+from ottorch.neat.genome import Genome
+from ottorch.neat.phenotype import compile_genome
+from ottorch.neat.tasks.base import Task
+from ottorch.nn.utils import clip_grad_norm_
+from ottorch.optim import SGD, Adagrad, Adam, AdamW, RMSprop
+
+_OPTIMIZERS = {"adam": Adam, "adamw": AdamW, "sgd": SGD, "rmsprop": RMSprop, "adagrad": Adagrad}
+
+
+@dataclass
+class EvalResult:
+    """What an evaluation sends back: fitness, trained genes (Lamarckian) and counters."""
+
+    key: int
+    fitness: float
+    weights: dict[int, float] | None = None
+    biases: dict[int, float] | None = None
+    gradient_steps: int = 0
+    fitness_before: float | None = None
+    error: str | None = None
+    seconds: float = 0.0
+    stats: dict = field(default_factory=dict)
+
+
+def evaluation_seed(run_seed: int, generation: int, genome_key: int) -> int:
+    """The seed of one evaluation, from (run seed, generation, genome key) only, so results never
+    depend on which worker ran it or in what order."""
+    return int(np.random.SeedSequence([run_seed, generation, genome_key]).generate_state(2, np.uint64)[0] >> 1)
+
+
+def evaluate_genome(genome: Genome, task: Task, cfg: FineTuneConfig, seed: int) -> EvalResult:
+    """Fitness of ``genome`` on ``task`` with the fine-tuning of ``cfg`` (see the module doc)."""
+    start = time.perf_counter()
+    rng = np.random.default_rng(seed)
+    steps = 0
+    try:
+        net = compile_genome(genome)
+        before = _checked(task.fitness(net, genome, rng), "fitness")
+        mode = cfg.mode if task.differentiable else "none"
+        if mode == "none" or cfg.steps == 0 or net.weight.numel() + net.bias.numel() == 0:
+            return EvalResult(genome.key, before, fitness_before=before, seconds=time.perf_counter() - start)
+        params = [net.weight, net.bias] if cfg.train_biases else [net.weight]
+        opt = _OPTIMIZERS[cfg.optimizer](params, lr=cfg.lr)
+        batches = task.batches(rng, cfg.batch_size)
+        loss_value = math.nan
+        for _ in range(cfg.steps):
+            x, y = next(batches)
+            opt.zero_grad()
+            loss = task.loss(net, x, y)
+            loss_value = _checked(loss.item(), f"loss at step {steps}")
+            loss.backward()
+            if cfg.grad_clip:
+                clip_grad_norm_(params, cfg.grad_clip)
+            opt.step()
+            steps += 1
+        after = _checked(task.fitness(net, genome, rng), "fitness after training")
+        result = EvalResult(genome.key, after, gradient_steps=steps, fitness_before=before,
+                            stats={"final_loss": loss_value})
+        if mode == "lamarckian":
+            if after >= before:
+                result.weights, result.biases = net.export()
+            else:  # training hurt: keep the genome's own weights and their fitness
+                result.fitness = before
+                result.stats["rolled_back"] = True
+    except Exception as e:  # noqa: BLE001 - any failure of a genome is data, not a crash
+        result = EvalResult(genome.key, task.worst_fitness, gradient_steps=steps, error=f"{type(e).__name__}: {e}")
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def _checked(value: float, what: str) -> float:
+    value = float(value)
+    if not math.isfinite(value):
+        raise FloatingPointError(f"{what} is {value}")
+    return value

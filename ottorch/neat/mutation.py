@@ -1,0 +1,261 @@
+"""Mutation operators: pure functions of (pool, config, rng[, tracker]) that edit a pool in place.
+
+Attribute mutations (weights, biases, responses, activations, enable flags) run vectorised over
+every gene of the pool at once. Structural mutations (add/delete node, add/delete connection) edit one
+genome at a time as Python lists (``GeneLists``); they are rare (a few percent of offspring), and
+the pool's tables are rebuilt once for all of them.
+All randomness comes from the ``numpy.random.Generator`` passed in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ottorch.neat.config import GenomeConfig
+from ottorch.neat.innovation import InnovationTracker
+from ottorch.neat.pool import _ACT_INDEX, GenePool
+
+
+def init_values(rng: np.random.Generator, shape, mean: float, stdev: float, kind: str,
+                low: float, high: float) -> np.ndarray:
+    """Fresh attribute values: Gaussian (clipped) or uniform over mean +- 2 stdev (neat-python's rule)."""
+    if kind == "uniform":
+        lo, hi = max(low, mean - 2 * stdev), min(high, mean + 2 * stdev)
+        return rng.uniform(lo, hi, shape)
+    return np.clip(rng.normal(mean, stdev, shape), low, high)
+
+
+def _mutate_values(values: np.ndarray, chosen: np.ndarray, rng: np.random.Generator, replace_rate: float,
+                   power: float, fresh) -> np.ndarray:
+    """Perturb the ``chosen`` genes by N(0, power), or replace some of them with ``fresh(n)``."""
+    replace = chosen & (rng.random(len(values)) < replace_rate)
+    perturb = chosen & ~replace
+    out = values + perturb * rng.normal(0.0, power, len(values)) if power else values.copy()
+    return np.where(replace, fresh(len(values)), out)
+
+
+def _chosen(rng: np.random.Generator, rows: np.ndarray, n_rows: int, rate: float, per_genome: bool) -> np.ndarray:
+    """Which genes mutate: those of whole genomes chosen with probability ``rate`` (NEAT paper), or
+    each gene on its own."""
+    if per_genome:
+        return (rng.random(n_rows) < rate)[rows]
+    return rng.random(len(rows)) < rate
+
+
+def mutate_weights(pool: GenePool, cfg: GenomeConfig, rng: np.random.Generator) -> None:
+    """Connection weights of every genome in ``pool``: with ``weight_mutate_rate`` a genome (or gene)
+    mutates; each mutating weight is perturbed, or replaced with probability ``weight_replace_rate``."""
+    chosen = _chosen(rng, pool.c_row, len(pool), cfg.weight_mutate_rate, cfg.mutate_per_genome)
+    fresh = lambda n: init_values(rng, n, cfg.weight_init_mean, cfg.weight_init_stdev,  # noqa: E731
+                                  cfg.weight_init_type, cfg.weight_min_value, cfg.weight_max_value)
+    w = _mutate_values(pool.c_weight, chosen, rng, cfg.weight_replace_rate, cfg.weight_mutate_power, fresh)
+    pool.c_weight = np.clip(w, cfg.weight_min_value, cfg.weight_max_value)
+
+
+def mutate_biases(pool: GenePool, cfg: GenomeConfig, rng: np.random.Generator) -> None:
+    chosen = _chosen(rng, pool.n_row, len(pool), cfg.bias_mutate_rate, cfg.mutate_per_genome)
+    fresh = lambda n: init_values(rng, n, cfg.bias_init_mean, cfg.bias_init_stdev,  # noqa: E731
+                                  cfg.bias_init_type, cfg.bias_min_value, cfg.bias_max_value)
+    b = _mutate_values(pool.n_bias, chosen, rng, cfg.bias_replace_rate, cfg.bias_mutate_power, fresh)
+    pool.n_bias = np.clip(b, cfg.bias_min_value, cfg.bias_max_value)
+
+
+def mutate_responses(pool: GenePool, cfg: GenomeConfig, rng: np.random.Generator) -> None:
+    if cfg.response_mutate_rate == 0:
+        return
+    chosen = _chosen(rng, pool.n_row, len(pool), cfg.response_mutate_rate, cfg.mutate_per_genome)
+    fresh = lambda n: init_values(rng, n, cfg.response_init_mean, cfg.response_init_stdev,  # noqa: E731
+                                  "gaussian", cfg.response_min_value, cfg.response_max_value)
+    r = _mutate_values(pool.n_response, chosen, rng, cfg.response_replace_rate, cfg.response_mutate_power, fresh)
+    pool.n_response = np.clip(r, cfg.response_min_value, cfg.response_max_value)
+
+
+def mutate_activations(pool: GenePool, cfg: GenomeConfig, rng: np.random.Generator, num_outputs: int) -> None:
+    """Each node switches, with ``activation_mutate_rate``, to a random choice of ``activation_options``
+    (output nodes are left alone when ``output_activation`` pins them)."""
+    if cfg.activation_mutate_rate == 0 or len(cfg.activation_options) < 2:
+        return
+    change = rng.random(len(pool.n_act)) < cfg.activation_mutate_rate
+    if cfg.output_activation is not None:
+        change &= pool.n_id >= num_outputs
+    options = np.array([_ACT_INDEX[a] for a in cfg.activation_options], dtype=pool.n_act.dtype)
+    pool.n_act = np.where(change, options[rng.integers(0, len(options), len(change))], pool.n_act)
+
+
+def mutate_enabled(pool: GenePool, cfg: GenomeConfig, rng: np.random.Generator) -> None:
+    """Flip the enabled flag of each connection gene with ``enabled_mutate_rate``."""
+    if cfg.enabled_mutate_rate == 0:
+        return
+    pool.c_enabled = pool.c_enabled ^ (rng.random(len(pool.c_enabled)) < cfg.enabled_mutate_rate)
+
+
+# ----------------------------------------------------------------------------- structure
+
+
+@dataclass
+class GeneLists:
+    """One genome's genes as editable lists: structural mutations edit these, and the pool is
+    rebuilt once for all edited genomes (``GenePool.with_rows``)."""
+
+    innovs: list[int]
+    weights: list[float]
+    enabled: list[bool]
+    nodes: list[int]
+    biases: list[float]
+    responses: list[float]
+    acts: list[int]
+
+    @classmethod
+    def of(cls, pool: GenePool, row: int) -> GeneLists:
+        c, n = pool.conn_slice(row), pool.node_slice(row)
+        return cls(pool.c_innov[c].tolist(), pool.c_weight[c].tolist(), pool.c_enabled[c].tolist(),
+                   pool.n_id[n].tolist(), pool.n_bias[n].tolist(), pool.n_response[n].tolist(),
+                   pool.n_act[n].tolist())
+
+    def edges(self, tracker: InnovationTracker) -> list[tuple[int, int, bool]]:
+        """``(in, out, recurrent)`` of each connection gene, in list order."""
+        return [(tracker.conn_in[i], tracker.conn_out[i], tracker.conn_recurrent[i]) for i in self.innovs]
+
+    def add_connection_gene(self, innovation: int, weight: float) -> None:
+        self.innovs.append(innovation)
+        self.weights.append(weight)
+        self.enabled.append(True)
+
+    def remove_connections(self, keep: list[bool]) -> None:
+        for name in ("innovs", "weights", "enabled"):
+            setattr(self, name, [v for v, k in zip(getattr(self, name), keep) if k])
+
+    def remove_nodes(self, gone: set[int]) -> None:
+        keep = [n not in gone for n in self.nodes]
+        for name in ("nodes", "biases", "responses", "acts"):
+            setattr(self, name, [v for v, k in zip(getattr(self, name), keep) if k])
+
+
+def creates_cycle(edges: list[tuple[int, int]], in_node: int, out_node: int) -> bool:
+    """Whether adding ``in_node -> out_node`` to the feed-forward ``edges`` closes a cycle."""
+    if in_node == out_node:
+        return True
+    successors: dict[int, list[int]] = {}
+    for a, b in edges:
+        successors.setdefault(a, []).append(b)
+    stack, seen = [out_node], {out_node}
+    while stack:
+        node = stack.pop()
+        for nxt in successors.get(node, ()):
+            if nxt == in_node:
+                return True
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return False
+
+
+def add_node(g: GeneLists, cfg: GenomeConfig, rng: np.random.Generator, tracker: InnovationTracker) -> bool:
+    """Split a random enabled connection: it is disabled, the new node gets an in-edge of weight 1
+    and an out-edge with the old weight, so the network computes nearly the same function."""
+    candidates = [i for i, on in enumerate(g.enabled) if on]
+    if not candidates:
+        return False
+    i = candidates[int(rng.integers(len(candidates)))]
+    node, innov_in, innov_out = tracker.split(g.innovs[i])
+    g.enabled[i] = False
+    g.nodes.append(node)
+    g.biases.append(0.0)
+    g.responses.append(1.0)
+    g.acts.append(_ACT_INDEX[cfg.activation_default])
+    g.add_connection_gene(innov_in, 1.0)
+    g.add_connection_gene(innov_out, g.weights[i])
+    return True
+
+
+def add_connection(g: GeneLists, cfg: GenomeConfig, rng: np.random.Generator, tracker: InnovationTracker) -> bool:
+    """Connect a random source (input, hidden or output) to a random hidden or output node.
+
+    An existing but disabled gene is re-enabled instead. An edge that would close a cycle is
+    rejected in feed-forward genomes and becomes a recurrent (delay-1) edge otherwise.
+    """
+    if not g.nodes:
+        return False
+    sources = [-k for k in range(1, tracker.num_inputs + 1)] + g.nodes
+    in_node = sources[int(rng.integers(len(sources)))]
+    out_node = g.nodes[int(rng.integers(len(g.nodes)))]
+    edges = g.edges(tracker)
+    for i, (a, b, _) in enumerate(edges):
+        if a == in_node and b == out_node:
+            g.enabled[i] = True
+            return True
+    recurrent = creates_cycle([(a, b) for a, b, r in edges if not r], in_node, out_node)
+    if recurrent and cfg.feed_forward:
+        return False
+    weight = float(init_values(rng, (), cfg.weight_init_mean, cfg.weight_init_stdev, cfg.weight_init_type,
+                               cfg.weight_min_value, cfg.weight_max_value))
+    g.add_connection_gene(tracker.connection(in_node, out_node, recurrent), weight)
+    return True
+
+
+def delete_connection(g: GeneLists, rng: np.random.Generator, tracker: InnovationTracker) -> bool:
+    """Remove a random connection gene, then prune hidden nodes left dangling."""
+    if not g.innovs:
+        return False
+    gone = int(rng.integers(len(g.innovs)))
+    g.remove_connections([i != gone for i in range(len(g.innovs))])
+    prune_dangling(g, tracker)
+    return True
+
+
+def delete_node(g: GeneLists, rng: np.random.Generator, tracker: InnovationTracker) -> bool:
+    """Remove a random hidden node with all its connections, then prune what is left dangling."""
+    hidden = [n for n in g.nodes if n >= tracker.num_outputs]
+    if not hidden:
+        return False
+    node = hidden[int(rng.integers(len(hidden)))]
+    g.remove_nodes({node})
+    g.remove_connections([node not in (a, b) for a, b, _ in g.edges(tracker)])
+    prune_dangling(g, tracker)
+    return True
+
+
+def prune_dangling(g: GeneLists, tracker: InnovationTracker) -> None:
+    """Drop hidden nodes without an incoming or an outgoing connection gene (and their genes),
+    repeating until none is left, so deletions never leave dead structure behind."""
+    while True:
+        edges = [(a, b) for a, b, _ in g.edges(tracker) if a != b]  # self-loops are no way in or out
+        has_in, has_out = {b for _, b in edges}, {a for a, _ in edges}
+        gone = {n for n in g.nodes if n >= tracker.num_outputs and not (n in has_in and n in has_out)}
+        if not gone:
+            return
+        g.remove_nodes(gone)
+        g.remove_connections([a not in gone and b not in gone for a, b, _ in g.edges(tracker)])
+
+
+def mutate(pool: GenePool, cfg: GenomeConfig, rng: np.random.Generator, tracker: InnovationTracker) -> GenePool:
+    """All mutations of one generation's offspring (every row of ``pool``): structure genome by
+    genome on editable lists, then the attributes of all genes at once. Returns the mutated pool."""
+    probs = np.array([cfg.node_add_prob, cfg.conn_add_prob, cfg.node_delete_prob, cfg.conn_delete_prob])
+    happens = rng.random((len(pool), 4)) < probs
+    rows = np.flatnonzero(happens.any(axis=1))
+    edited = []
+    for row in rows:
+        g = GeneLists.of(pool, int(row))
+        for op, on in zip(_STRUCTURAL, happens[row]):
+            if on and op(g, cfg, rng, tracker) and cfg.single_structural_mutation:
+                break
+        edited.append(g)
+    if edited:
+        pool = pool.with_rows(rows, edited)
+    mutate_weights(pool, cfg, rng)
+    mutate_biases(pool, cfg, rng)
+    mutate_responses(pool, cfg, rng)
+    mutate_activations(pool, cfg, rng, tracker.num_outputs)
+    mutate_enabled(pool, cfg, rng)
+    return pool
+
+
+_STRUCTURAL = (
+    add_node,
+    add_connection,
+    lambda g, cfg, rng, tracker: delete_node(g, rng, tracker),
+    lambda g, cfg, rng, tracker: delete_connection(g, rng, tracker),
+)

@@ -1,0 +1,179 @@
+"""``Population``: the thin ask / evaluate / tell loop of NEAT.
+
+1. ``ask()`` gives the genomes of the current generation and their evaluation seeds, derived from
+   (run seed, generation, genome key).
+2. An ``Evaluator`` returns fitness and, in Lamarckian mode, trained weights.
+3. ``tell(results)`` writes the weights back into the genes, records fitness and statistics and
+   notifies reporters (checkpoints are taken here, after evaluation).
+4. ``advance()`` removes stagnant species, breeds the next generation and speciates it.
+
+``run`` repeats this until the fitness threshold or the generation budget is reached. All
+randomness comes from one ``numpy.random.Generator`` whose state is part of every checkpoint.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ottorch.neat.config import NEATConfig
+from ottorch.neat.evaluator import Evaluator
+from ottorch.neat.finetune import EvalResult, evaluation_seed
+from ottorch.neat.genome import Genome
+from ottorch.neat.initial import initial_pool
+from ottorch.neat.innovation import InnovationTracker
+from ottorch.neat.pool import GenePool
+from ottorch.neat.reporting import ReporterSet
+from ottorch.neat.reproduction import CompleteExtinctionError, reproduce
+from ottorch.neat.species import SpeciesSet
+
+_CRITERIA = {"max": np.max, "min": np.min, "mean": np.mean}
+
+
+@dataclass
+class GenerationStats:
+    """One generation's figures, as reporters and the history CSV see them."""
+
+    generation: int
+    best_fitness: float
+    mean_fitness: float
+    std_fitness: float
+    num_species: int
+    evaluations: int
+    gradient_steps: int
+    errors: int
+    eval_seconds: float
+    best_key: int
+    best_hidden: int
+    best_connections: int
+    threshold: float
+
+
+class Population:
+    """A NEAT run: genes, species, innovations and the random state, one generation at a time."""
+
+    def __init__(self, config: NEATConfig, seed: int = 0, reporters=()) -> None:
+        self.config = config
+        self.seed = seed
+        self.rng = np.random.default_rng(seed)
+        self.reporters = ReporterSet(reporters)
+        g = config.genome
+        self.tracker = InnovationTracker(g.num_inputs, g.num_outputs)
+        self.pool = initial_pool(config.pop_size, g, self.rng, self.tracker)
+        self.next_key = config.pop_size
+        self.species = SpeciesSet(config.species)
+        self.species.speciate(self.pool, 0, g)
+        self.generation = 0
+        self.fitness: np.ndarray | None = None
+        self.evaluations = 0
+        self.gradient_steps = 0
+        self.best_genome: Genome | None = None
+        self.history: list[GenerationStats] = []
+
+    # ------------------------------------------------------------------ the loop
+
+    def ask(self) -> tuple[list[Genome], list[int]]:
+        """The genomes to evaluate now and their seeds."""
+        genomes = [self.pool.genome(row, self.tracker) for row in range(len(self.pool))]
+        seeds = [evaluation_seed(self.seed, self.generation, g.key) for g in genomes]
+        return genomes, seeds
+
+    def tell(self, results: list[EvalResult], eval_seconds: float = 0.0) -> GenerationStats:
+        """Record the evaluation of the current generation (results in ``ask`` order)."""
+        if len(results) != len(self.pool):
+            raise ValueError(f"expected {len(self.pool)} results, got {len(results)}")
+        fitness = np.empty(len(results))
+        errors = 0
+        for row, r in enumerate(results):
+            if r.key != self.pool.keys[row]:
+                raise ValueError(f"result {row} is for genome {r.key}, expected genome {self.pool.keys[row]}")
+            fitness[row] = r.fitness
+            if r.weights is not None:
+                self.pool.write_back(row, r.weights, r.biases or {})
+            if r.error is not None:
+                errors += 1
+                self.reporters.info(f"genome {r.key}: worst fitness because {r.error}")
+            self.gradient_steps += r.gradient_steps
+        self.evaluations += len(results)
+        self.fitness = fitness
+        best = int(np.argmax(fitness))
+        champion = self.pool.genome(best, self.tracker, float(fitness[best]))
+        if self.best_genome is None or champion.fitness > self.best_genome.fitness:
+            self.best_genome = champion
+        hidden, conns = champion.size()
+        stats = GenerationStats(
+            self.generation, float(fitness[best]), float(fitness.mean()), float(fitness.std()),
+            len(self.species.species), self.evaluations, self.gradient_steps, errors, eval_seconds,
+            int(champion.key), hidden, conns, self.species.threshold)
+        self.history.append(stats)
+        self.reporters.post_evaluate(self, stats)
+        return stats
+
+    def solved(self) -> bool:
+        cfg = self.config
+        if self.fitness is None or cfg.no_fitness_termination or cfg.fitness_threshold is None:
+            return False
+        return bool(_CRITERIA[cfg.fitness_criterion](self.fitness) >= cfg.fitness_threshold)
+
+    def advance(self) -> None:
+        """Breed and speciate the next generation (after ``tell``)."""
+        if self.fitness is None:
+            raise RuntimeError("advance() needs the current generation's fitness: call tell() first")
+        try:
+            self.pool, self.next_key = reproduce(self.pool, self.fitness, self.species, self.generation,
+                                                 self.config, self.rng, self.tracker, self.next_key)
+        except CompleteExtinctionError:
+            self.reporters.complete_extinction(self)
+            if not self.config.reset_on_extinction:
+                raise
+            self.pool = initial_pool(self.config.pop_size, self.config.genome, self.rng, self.tracker,
+                                     first_key=self.next_key)
+            self.next_key += self.config.pop_size
+        self.generation += 1
+        self.fitness = None
+        self.species.speciate(self.pool, self.generation, self.config.genome)
+        self.reporters.post_reproduction(self)
+
+    def run(self, evaluator: Evaluator, generations: int | None = None) -> Genome:
+        """Evolve until solved or ``generations`` more generations were evaluated; return the champion."""
+        done = 0
+        while generations is None or done < generations:
+            if self.fitness is not None:  # resumed right after an evaluation
+                self.advance()
+            self.reporters.start_generation(self)
+            genomes, seeds = self.ask()
+            start = time.perf_counter()
+            results = evaluator.evaluate(genomes, seeds)
+            self.tell(results, time.perf_counter() - start)
+            done += 1
+            if self.solved():
+                self.reporters.found_solution(self, self.best_genome)
+                break
+        return self.best_genome
+
+    # ------------------------------------------------------------------ state
+
+    def state_dict(self) -> dict:
+        """Everything needed to continue the run exactly (JSON-ready except the gene arrays)."""
+        return {
+            "config": self.config.to_dict(), "seed": self.seed, "generation": self.generation,
+            "next_key": self.next_key, "evaluations": self.evaluations, "gradient_steps": self.gradient_steps,
+            "rng": self.rng.bit_generator.state, "tracker": self.tracker.state_dict(),
+            "species": self.species.state_dict(),
+            "best_genome": None if self.best_genome is None else self.best_genome.to_dict(),
+            "fitness": None if self.fitness is None else self.fitness.tolist(),
+            "history": [vars(h) for h in self.history],
+        }
+
+    def load_state_dict(self, state: dict, pool: GenePool) -> None:
+        self.seed, self.generation, self.next_key = state["seed"], state["generation"], state["next_key"]
+        self.evaluations, self.gradient_steps = state["evaluations"], state["gradient_steps"]
+        self.rng.bit_generator.state = state["rng"]
+        self.tracker = InnovationTracker.from_state_dict(state["tracker"])
+        self.pool = pool
+        self.species.load_state_dict(state["species"])
+        self.best_genome = None if state["best_genome"] is None else Genome.from_dict(state["best_genome"])
+        self.fitness = None if state["fitness"] is None else np.asarray(state["fitness"])
+        self.history = [GenerationStats(**h) for h in state["history"]]

@@ -1,0 +1,235 @@
+"""Supervised tasks: XOR, Iris, sine regression and sequence parity.
+
+Each holds fixed train / validation / test splits (generated or split from a fixed seed, so every
+worker sees the same data); ``batches`` draws mini-batches of the training split with the
+evaluation's own generator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+import ottorch
+from ottorch._tensor import Tensor
+from ottorch._tensor_base import _make
+from ottorch.neat.config import FineTuneConfig, GenomeConfig, NEATConfig, ReproductionConfig, SpeciesConfig
+from ottorch.neat.genome import Genome
+from ottorch.neat.tasks.base import Task
+from ottorch.nn import functional as F
+
+
+def _t(a: np.ndarray) -> Tensor:
+    return _make(np.ascontiguousarray(a), False, None)
+
+
+class SupervisedTask(Task):
+    """Training, validation and test arrays plus a loss ("mse", "bce" or "ce")."""
+
+    loss_kind = "mse"
+
+    def __init__(self, x_train, y_train, x_val, y_val, x_test, y_test) -> None:
+        self.x_train, self.y_train = _t(x_train), _t(y_train)
+        self.x_val, self.y_val = _t(x_val), _t(y_val)
+        self.x_test, self.y_test = _t(x_test), _t(y_test)
+
+    def batches(self, rng: np.random.Generator, batch_size: int) -> Iterator[tuple[Tensor, Tensor]]:
+        n = len(self.x_train)
+        if batch_size >= n:
+            while True:
+                yield self.x_train, self.y_train
+        while True:
+            order = rng.permutation(n)
+            for start in range(0, n - batch_size + 1, batch_size):
+                idx = order[start : start + batch_size]
+                yield self.x_train[idx], self.y_train[idx]
+
+    def outputs(self, net, x: Tensor) -> Tensor:
+        """Network outputs the loss and metrics use (the last step for sequence tasks)."""
+        out = net(x)
+        return out[:, -1] if out.ndim == 3 else out
+
+    def loss(self, net, x: Tensor, y: Tensor) -> Tensor:
+        out = self.outputs(net, x)
+        if self.loss_kind == "ce":
+            return F.cross_entropy(out, y)
+        if self.loss_kind == "bce":
+            # outputs are probabilities from a sigmoid node; clamp keeps the log finite
+            p = out[:, 0].clamp(1e-6, 1 - 1e-6)
+            return F.binary_cross_entropy(p, y)
+        return F.mse_loss(out, y)
+
+
+class XORTask(SupervisedTask):
+    """The four XOR patterns, one sigmoid output, trained with MSE; fitness ``4 - sum of squared
+    errors`` as in neat-python's XOR example.
+
+    ``criterion="neat-python"`` (default): solved at fitness 3.9. ``criterion="paper"``: solved when
+    all four outputs are on the right side of 0.5 (the NEAT paper's criterion); such a genome scores
+    the maximum, 4.0, so the threshold 4.0 stops the run at the first solution without changing
+    anything before it.
+    """
+
+    name = "xor"
+    num_inputs, num_outputs = 2, 1
+
+    def __init__(self, criterion: str = "neat-python") -> None:
+        if criterion not in ("neat-python", "paper"):
+            raise ValueError(f"XORTask criterion must be 'neat-python' or 'paper', got {criterion!r}")
+        self.criterion = criterion
+        self.fitness_threshold = 3.9 if criterion == "neat-python" else 4.0
+        x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
+        y = np.array([[0], [1], [1], [0]], dtype=np.float32)
+        super().__init__(x, y, x, y, x, y)
+
+    def default_config(self) -> NEATConfig:
+        return NEATConfig(
+            fitness_threshold=self.fitness_threshold,
+            genome=GenomeConfig(num_inputs=2, num_outputs=1, activation_default="sigmoid",
+                                activation_options=("sigmoid",), node_add_prob=0.03, conn_add_prob=0.05),
+            fine_tune=FineTuneConfig(lr=0.5, steps=60, batch_size=4),
+        )
+
+    def fitness(self, net, genome: Genome, rng: np.random.Generator) -> float:
+        with ottorch.no_grad():
+            err = (net(self.x_val) - self.y_val).numpy()
+        if self.criterion == "paper" and np.all(np.abs(err) < 0.5):
+            return 4.0
+        return float(4.0 - (err**2).sum())
+
+    def test_metric(self, net, genome: Genome) -> dict[str, float]:
+        with ottorch.no_grad():
+            out = net(self.x_test).numpy()
+        correct = (out > 0.5) == (self.y_test.numpy() > 0.5)
+        return {"patterns_correct": float(correct.sum()), "accuracy": float(correct.mean())}
+
+
+class IrisTask(SupervisedTask):
+    """Iris with a stratified 60/20/20 split (fixed seed), standardised on the training split.
+    Three logit outputs, cross-entropy; fitness is validation accuracy minus a small loss term."""
+
+    name = "iris"
+    num_inputs, num_outputs = 4, 3
+    loss_kind = "ce"
+    fitness_threshold = 0.97
+
+    def __init__(self, seed: int = 0) -> None:
+        from ottorch.datasets import StandardScaler, load_iris, train_test_split
+
+        x, y = load_iris()
+        rng = np.random.default_rng(seed)
+        x_rest, x_test, y_rest, y_test = train_test_split(x, y, 0.2, stratify=True, generator=rng)
+        x_train, x_val, y_train, y_val = train_test_split(x_rest, y_rest, 0.25, stratify=True, generator=rng)
+        scaler = StandardScaler().fit(x_train)
+        super().__init__(*(scaler.transform(a).numpy() if i % 2 == 0 else a.numpy()
+                           for i, a in enumerate((x_train, y_train, x_val, y_val, x_test, y_test))))
+
+    def default_config(self) -> NEATConfig:
+        return NEATConfig(
+            pop_size=50, fitness_threshold=self.fitness_threshold,
+            genome=GenomeConfig(num_inputs=4, num_outputs=3, activation_default="tanh",
+                                activation_options=("tanh",), output_activation="identity",
+                                node_add_prob=0.2, conn_add_prob=0.3),
+            species=SpeciesConfig(target_num_species=5),
+            fine_tune=FineTuneConfig(lr=0.05, steps=200, batch_size=32),
+        )
+
+    def _scores(self, net, x: Tensor, y: Tensor) -> tuple[float, float]:
+        with ottorch.no_grad():
+            out = net(x)
+            loss = F.cross_entropy(out, y).item()
+        return float((out.argmax(1) == y).float().mean().item()), loss
+
+    def fitness(self, net, genome: Genome, rng: np.random.Generator) -> float:
+        acc, loss = self._scores(net, self.x_val, self.y_val)
+        return acc - 0.01 * min(loss, 10.0)
+
+    def test_metric(self, net, genome: Genome) -> dict[str, float]:
+        acc, loss = self._scores(net, self.x_test, self.y_test)
+        return {"accuracy": acc, "loss": loss}
+
+
+class SineTask(SupervisedTask):
+    """``y = sin(x)`` on [-pi, pi]: 256 training points, validation and test on grids. Fitness is
+    ``-max |error|`` on the validation grid; solved below 0.05."""
+
+    name = "sine"
+    num_inputs, num_outputs = 1, 1
+    fitness_threshold = -0.05
+
+    def __init__(self, seed: int = 0) -> None:
+        rng = np.random.default_rng(seed)
+        x_train = rng.uniform(-np.pi, np.pi, (256, 1))
+        x_val = np.linspace(-np.pi, np.pi, 101)[:, None]
+        x_test = np.linspace(-np.pi, np.pi, 1000)[:, None]
+        f32 = np.float32
+        super().__init__(x_train.astype(f32), np.sin(x_train).astype(f32), x_val.astype(f32),
+                         np.sin(x_val).astype(f32), x_test.astype(f32), np.sin(x_test).astype(f32))
+
+    def default_config(self) -> NEATConfig:
+        return NEATConfig(
+            pop_size=50, fitness_threshold=self.fitness_threshold,
+            genome=GenomeConfig(num_inputs=1, num_outputs=1, num_hidden=2, activation_default="tanh",
+                                activation_options=("tanh", "sin", "gauss"), activation_mutate_rate=0.1,
+                                output_activation="identity", node_add_prob=0.2, conn_add_prob=0.3),
+            species=SpeciesConfig(target_num_species=5),
+            fine_tune=FineTuneConfig(lr=0.02, steps=300, batch_size=64),
+        )
+
+    def _max_error(self, net, x: Tensor, y: Tensor) -> float:
+        with ottorch.no_grad():
+            return float((net(x) - y).abs().max().item())
+
+    def fitness(self, net, genome: Genome, rng: np.random.Generator) -> float:
+        return -self._max_error(net, self.x_val, self.y_val)
+
+    def test_metric(self, net, genome: Genome) -> dict[str, float]:
+        with ottorch.no_grad():
+            err = (net(self.x_test) - self.y_test).abs()
+        return {"max_abs_error": float(err.max().item()), "mean_abs_error": float(err.mean().item())}
+
+
+class ParityTask(SupervisedTask):
+    """Parity of bit sequences (fixed length): a recurrent genome reads one bit per step and its
+    sigmoid output at the last step must be 1 for an odd number of ones. Fitness is validation
+    accuracy minus a small loss term."""
+
+    name = "parity"
+    num_inputs, num_outputs = 1, 1
+    recurrent = True
+    loss_kind = "bce"
+    fitness_threshold = 0.99
+
+    def __init__(self, length: int = 4, seed: int = 0) -> None:
+        from ottorch.datasets import make_parity
+
+        gen = np.random.default_rng(seed)
+        parts = [make_parity(n, length, generator=gen) for n in (256, 128, 512)]
+        self.length = length
+        super().__init__(*(a for d in parts for a in (d.x.numpy(), d.y.numpy().astype(np.float32))))
+
+    def default_config(self) -> NEATConfig:
+        return NEATConfig(
+            pop_size=100, fitness_threshold=self.fitness_threshold,
+            genome=GenomeConfig(num_inputs=1, num_outputs=1, feed_forward=False, activation_default="tanh",
+                                activation_options=("tanh", "sigmoid"), output_activation="sigmoid",
+                                node_add_prob=0.1, conn_add_prob=0.3),
+            species=SpeciesConfig(target_num_species=6),
+            reproduction=ReproductionConfig(elitism=2),
+            fine_tune=FineTuneConfig(lr=0.05, steps=150, batch_size=32, grad_clip=1.0),
+        )
+
+    def _scores(self, net, x: Tensor, y: Tensor) -> tuple[float, float]:
+        with ottorch.no_grad():
+            p = self.outputs(net, x)[:, 0]
+            loss = F.binary_cross_entropy(p.clamp(1e-6, 1 - 1e-6), y).item()
+        return float(((p > 0.5).float() == y).float().mean().item()), loss
+
+    def fitness(self, net, genome: Genome, rng: np.random.Generator) -> float:
+        acc, loss = self._scores(net, self.x_val, self.y_val)
+        return acc - 0.01 * min(loss, 10.0)
+
+    def test_metric(self, net, genome: Genome) -> dict[str, float]:
+        acc, loss = self._scores(net, self.x_test, self.y_test)
+        return {"accuracy": acc, "loss": loss}

@@ -1,0 +1,185 @@
+"""Benchmark ottorch.neat against the NEAT anchors (see ../shared/reference/neat_anchors.md).
+
+Sections (each can be skipped):
+
+- XOR over many seeds, pure NEAT and Lamarckian: success rate, mean / median generations,
+  evaluations and gradient steps to solve, and wall time per solved run. Anchors: the NEAT paper,
+  4,755 evaluations with no failures; neat-python 2.1's stock config, 10,211 evaluations, 92/100
+  solved, 0.73 s per solved run.
+- Double-pole balancing with velocities: evaluations to solve. Anchor: the NEAT paper, 3,600.
+- The coordinator's evolution step (speciate + reproduce) at population 150 and 1,000, timed on an
+  evolved population; side by side with neat-python when it is importable. Anchor: neat-python
+  6 ms and 57 ms.
+
+    python scripts/bench_neat.py [--seeds 100] [--generations 300] [--skip xor-pure,xor-lamarckian,...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from multiprocessing import Pool
+
+import numpy as np
+
+from ottorch.neat import FineTuneConfig, Population, SerialEvaluator
+from ottorch.neat.tasks.supervised import XORTask
+
+SECTIONS = ("xor-pure", "xor-lamarckian", "double-pole", "evolution-step")
+
+
+def xor_config(mode: str):
+    task = XORTask("paper")
+    cfg = task.default_config()
+    if mode == "none":
+        cfg = cfg.replace(fine_tune=FineTuneConfig(mode="none"))
+    return task, cfg
+
+
+def xor_run(args: tuple[str, int, int]) -> dict:
+    mode, seed, generations = args
+    task, cfg = xor_config(mode)
+    start = time.perf_counter()
+    pop = Population(cfg, seed=seed)
+    champion = pop.run(SerialEvaluator(task, cfg.fine_tune), generations)
+    return {"solved": pop.solved(), "generations": pop.generation + 1, "evaluations": pop.evaluations,
+            "gradient_steps": pop.gradient_steps, "seconds": time.perf_counter() - start,
+            "size": champion.size()}
+
+
+def report_runs(title: str, runs: list[dict], anchors: str) -> None:
+    solved = [r for r in runs if r["solved"]]
+    print(f"\n{title}: solved {len(solved)}/{len(runs)}   ({anchors})")
+    if not solved:
+        return
+    for key in ("generations", "evaluations", "gradient_steps"):
+        values = [r[key] for r in solved]
+        print(f"  {key:15s} mean {statistics.mean(values):10.1f}  median {statistics.median(values):10.1f}  "
+              f"max {max(values):10d}")
+    hidden = statistics.mean(r["size"][0] for r in solved)
+    conns = statistics.mean(r["size"][1] for r in solved)
+    wall = sum(r["seconds"] for r in runs) / len(solved)
+    print(f"  wall time per solved run {wall:.2f} s; champion size {hidden:.2f} hidden nodes, {conns:.2f} connections")
+
+
+def bench_xor(mode: str, seeds: int, generations: int, workers: int) -> None:
+    args = [(mode, s, generations) for s in range(seeds)]
+    if workers > 1:
+        with Pool(workers) as pool:
+            runs = pool.map(xor_run, args)
+    else:
+        runs = [xor_run(a) for a in args]
+    anchors = "NEAT paper: 4,755 evaluations, 0 failures; neat-python 2.1: 10,211 evaluations, 92/100"
+    report_runs(f"XOR, {'pure NEAT' if mode == 'none' else 'Lamarckian'} ({seeds} seeds, paper criterion)",
+                runs, anchors)
+
+
+def bench_double_pole(seeds: int, generations: int) -> None:
+    from ottorch.neat.tasks.control import DoublePoleTask
+
+    task = DoublePoleTask(velocities=True)
+    cfg = task.default_config()
+    runs = []
+    for s in range(seeds):
+        start = time.perf_counter()
+        pop = Population(cfg, seed=s)
+        champion = pop.run(SerialEvaluator(task, cfg.fine_tune), generations)
+        runs.append({"solved": pop.solved(), "generations": pop.generation + 1, "evaluations": pop.evaluations,
+                     "gradient_steps": 0, "seconds": time.perf_counter() - start, "size": champion.size()})
+    report_runs(f"Double pole with velocities ({seeds} seeds)", runs, "NEAT paper: 3,600 evaluations")
+
+
+def _evolved_population(pop_size: int, generations: int = 30) -> Population:
+    task, cfg = xor_config("none")
+    cfg = cfg.replace(pop_size=pop_size, no_fitness_termination=True)
+    pop = Population(cfg, seed=0)
+    pop.run(SerialEvaluator(task, cfg.fine_tune), generations)
+    return pop
+
+
+def time_evolution_step(pop_size: int, repeats: int = 20) -> float:
+    """Median ms of ``advance()`` (stagnation, offspring, crossover, mutation, speciation)."""
+    pop = _evolved_population(pop_size)
+    rng = np.random.default_rng(1)
+    times = []
+    for _ in range(repeats):
+        pop.fitness = rng.random(len(pop.pool)) * 4
+        start = time.perf_counter()
+        pop.advance()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1e3
+
+
+def time_neat_python_step(pop_size: int, repeats: int = 20) -> float | None:
+    """The same measurement for neat-python's reproduce + speciate (None if not installed)."""
+    try:
+        import neat
+    except ImportError:
+        return None
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "tests" / "neat" / "data" / "neat_python_xor.ini"
+    config = neat.Config(neat.DefaultGenome, neat.DefaultReproduction, neat.DefaultSpeciesSet,
+                         neat.DefaultStagnation, str(path))
+    config.pop_size = pop_size
+    config.fitness_threshold = 1e9
+    pop = neat.Population(config, seed=0) if "seed" in neat.Population.__init__.__code__.co_varnames else \
+        neat.Population(config)
+    xor_in = [(0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (1.0, 1.0)]
+    xor_out = [0.0, 1.0, 1.0, 0.0]
+
+    def fitness(genomes, config):
+        for _, g in genomes:
+            net = neat.nn.FeedForwardNetwork.create(g, config)
+            g.fitness = 4.0 - sum((net.activate(i)[0] - o) ** 2 for i, o in zip(xor_in, xor_out))
+
+    pop.run(fitness, 30)  # evolve some structure first, as for ottorch
+    rng = np.random.default_rng(1)
+    times = []
+    for _ in range(repeats):
+        for g in pop.population.values():
+            g.fitness = float(rng.random() * 4)
+        start = time.perf_counter()
+        pop.population = pop.reproduction.reproduce(config, pop.species, config.pop_size, pop.generation)
+        pop.species.speciate(config, pop.population, pop.generation)
+        times.append(time.perf_counter() - start)
+        pop.generation += 1
+    return statistics.median(times) * 1e3
+
+
+def bench_evolution_step() -> None:
+    print("\nEvolution step (speciate + reproduce), median ms per generation:")
+    print(f"  {'population':>10s} {'ottorch':>9s} {'neat-python':>12s} {'speed-up':>9s}   anchor (neat-python)")
+    for size, anchor in ((150, 6), (1000, 57)):
+        ours = time_evolution_step(size)
+        theirs = time_neat_python_step(size)
+        ratio = f"{theirs / ours:8.1f}x" if theirs else "      n/a"
+        theirs_text = f"{theirs:11.1f}" if theirs else "  not installed"
+        print(f"  {size:10d} {ours:9.2f} {theirs_text:>12s} {ratio:>9s}   {anchor} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=100, help="XOR runs per mode")
+    parser.add_argument("--generations", type=int, default=300, help="generation budget per run")
+    parser.add_argument("--pole-seeds", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=1, help="processes for the XOR seeds")
+    parser.add_argument("--skip", default="", help=f"comma-separated sections to skip: {', '.join(SECTIONS)}")
+    args = parser.parse_args()
+    skip = {s for s in args.skip.split(",") if s}
+    unknown = skip - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown section(s) {sorted(unknown)}; choose from {', '.join(SECTIONS)}")
+    if "xor-pure" not in skip:
+        bench_xor("none", args.seeds, args.generations, args.workers)
+    if "xor-lamarckian" not in skip:
+        bench_xor("lamarckian", args.seeds, args.generations, args.workers)
+    if "double-pole" not in skip:
+        bench_double_pole(args.pole_seeds, 200)
+    if "evolution-step" not in skip:
+        bench_evolution_step()
+
+
+if __name__ == "__main__":
+    main()
