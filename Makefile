@@ -21,8 +21,10 @@ $(VENV)/.stamp-dev: pyproject.toml | $(PY)
 run: $(VENV)/.stamp-run
 	$(PY) examples/xor.py
 
+# One BLAS thread: ottorch's matrices are small, and OpenBLAS threads fighting over two cores (with
+# other processes around) made example runs 5-20x slower; it also makes float32 results repeatable.
 test: $(VENV)/.stamp-dev
-	$(PY) -m pytest
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest
 
 lint: $(VENV)/.stamp-dev
 	$(VENV)/bin/ruff check ottorch tests scripts examples

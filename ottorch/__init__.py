@@ -51,6 +51,7 @@ from ottorch._malloc import tune_malloc
 from ottorch._method_functions import *  # noqa: F403
 from ottorch._tensor import Tensor
 from ottorch._tensor_base import Size
+from ottorch._threads import get_num_threads, set_num_threads
 from ottorch.autograd.grad_mode import (
     enable_grad,
     inference_mode,

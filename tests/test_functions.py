@@ -70,3 +70,15 @@ def test_generator_api():
     with pytest.raises(TypeError, match="generator must be"):
         ottorch.rand(2, generator=42)
     assert isinstance(ottorch.seed(), int)
+
+
+def test_thread_controls():
+    before = ottorch.get_num_threads()
+    try:
+        ottorch.set_num_threads(1)
+        assert ottorch.get_num_threads() == 1
+        with pytest.raises(ValueError, match="positive integer"):
+            ottorch.set_num_threads(0)
+    finally:
+        ottorch.set_num_threads(before)
+    assert ottorch.get_num_threads() == before
