@@ -33,7 +33,9 @@ class Layer:
 
     start: int  # columns [0, start) are known when this layer runs
     columns: np.ndarray  # node columns this layer writes (start .. start + n)
-    activations: tuple[tuple[str, np.ndarray], ...]  # (name, positions within the layer)
+    # (name, slice within the layer, slice of value-buffer columns): nodes are ordered by activation
+    # within their layer, so each group is contiguous and handled through views
+    activations: tuple[tuple[str, slice, slice], ...]
 
 
 def required_nodes(genome: Genome) -> set[int]:
@@ -88,8 +90,8 @@ def network_pass(net: GenomeNetwork, x: np.ndarray, bias: np.ndarray, prev: np.n
         if recurrent_in is not None:
             s += recurrent_in[:, nodes]
         z = s * net.response_array[nodes] + bias[nodes] if net.scale_response else s + bias[nodes]
-        for name, positions in layer.activations:
-            values[:, lo + positions] = ACTIVATION_FUNCTIONS[name][0](z[:, positions])
+        for name, rel, cols in layer.activations:
+            values[:, cols] = ACTIVATION_FUNCTIONS[name][0](z[:, rel])
         pre.append(z)
     return values, pre
 
@@ -152,9 +154,8 @@ class GenomeStep(Primitive):
             lo, hi = layer.start, layer.start + len(layer.columns)
             nodes = slice(lo - net.num_inputs, hi - net.num_inputs)
             dz = np.empty_like(z)
-            for name, positions in layer.activations:
-                zi = z[:, positions]
-                dz[:, positions] = dv[:, lo + positions] * ACTIVATION_FUNCTIONS[name][1](zi, values[:, lo + positions])
+            for name, rel, cols in layer.activations:
+                dz[:, rel] = dv[:, cols] * ACTIVATION_FUNCTIONS[name][1](z[:, rel], values[:, cols])
             dz_all[:, nodes] = dz
             ds = dz * net.response_array[nodes] if net.scale_response else dz
             dv[:, :lo] += ds @ w_ff[:lo, nodes].T
@@ -187,7 +188,7 @@ class GenomeNetwork(Module):
         np_dtype = ottorch._dtype.to_numpy(dtype)
         inputs, outputs = genome.input_keys, genome.output_keys
         needed = required_nodes(genome)
-        order = layer_order(genome, needed)
+        order = [sorted(layer, key=lambda n: (genome.nodes[n].activation, n)) for layer in layer_order(genome, needed)]
         self.num_inputs, self.num_outputs = len(inputs), len(outputs)
         column = {k: i for i, k in enumerate(inputs)}
         node_order = [n for layer in order for n in layer]
@@ -200,11 +201,14 @@ class GenomeNetwork(Module):
         self.layers: list[Layer] = []
         start = len(inputs)
         for nodes in order:
-            acts: dict[str, list[int]] = {}
-            for i, n in enumerate(nodes):
-                acts.setdefault(genome.nodes[n].activation, []).append(i)
-            self.layers.append(Layer(start, np.arange(start, start + len(nodes)),
-                                     tuple((a, np.array(p)) for a, p in sorted(acts.items()))))
+            groups, i = [], 0
+            while i < len(nodes):
+                name, j = genome.nodes[nodes[i]].activation, i
+                while j < len(nodes) and genome.nodes[nodes[j]].activation == name:
+                    j += 1
+                groups.append((name, slice(i, j), slice(start + i, start + j)))
+                i = j
+            self.layers.append(Layer(start, np.arange(start, start + len(nodes)), tuple(groups)))
             start += len(nodes)
 
         used = [c for c in genome.enabled_connections()
