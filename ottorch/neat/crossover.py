@@ -32,14 +32,15 @@ def crossover(pool: GenePool, fitter: np.ndarray, other: np.ndarray, rng: np.ran
     child, mate = pool.take(fitter), pool.take(other)
     matching, pos = _align(child.c_row, child.c_innov, mate.c_row, mate.c_innov)
     from_mate = matching & (rng.random(len(matching)) < 0.5)
-    child.c_weight = np.where(from_mate, mate.c_weight[pos] if len(pos) else 0.0, child.c_weight)
-    mate_enabled = np.where(matching, mate.c_enabled[pos] if len(pos) else True, True)
+    mate_has = len(mate.c_weight) > 0  # a batch of mates without connection genes matches nothing
+    child.c_weight = np.where(from_mate, mate.c_weight[pos] if mate_has else 0.0, child.c_weight)
+    mate_enabled = np.where(matching, mate.c_enabled[pos] if mate_has else True, True)
     disabled_either = ~(child.c_enabled & mate_enabled)
     child.c_enabled = ~(disabled_either & (rng.random(len(matching)) < disable_prob))
 
     node_match, npos = _align(child.n_row, child.n_id, mate.n_row, mate.n_id)
     node_from_mate = node_match & (rng.random(len(node_match)) < 0.5)
     for name in ("n_bias", "n_response", "n_act"):
-        theirs = getattr(mate, name)[npos] if len(npos) else 0
+        theirs = getattr(mate, name)[npos] if len(mate.n_id) else 0
         setattr(child, name, np.where(node_from_mate, theirs, getattr(child, name)).astype(getattr(child, name).dtype))
     return child

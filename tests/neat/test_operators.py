@@ -251,3 +251,13 @@ def test_pool_take_concat_and_genome_round_trip():
     assert both.genome(2, tracker).to_dict() == genomes[0].to_dict()
     pool.write_back(0, {0: 5.5}, {0: -1.5})
     assert pool.genome(0, tracker).connections[0].weight == 5.5 and pool.genome(0, tracker).nodes[0].bias == -1.5
+
+
+def test_crossover_with_mates_without_connections():
+    pool, cfg, tracker = make(2)
+    empty, _, _ = make(1, initial_connection="unconnected")
+    both = GenePool.concat([pool.take(np.array([0])), empty])
+    child = crossover(both, np.array([0]), np.array([1]), np.random.default_rng(0))
+    assert set(child.genome(0, tracker).connections) == set(pool.genome(0, tracker).connections)
+    none = crossover(both, np.array([1]), np.array([0]), np.random.default_rng(0))
+    assert none.genome(0, tracker).connections == {}
