@@ -11,15 +11,16 @@ $(PY):
 	$(PY) -m pip install -q --upgrade pip
 
 $(VENV)/.stamp-run: pyproject.toml | $(PY)
-	$(PY) -m pip install -q -e .
+	$(PY) -m pip install -q -e '.[ray,plot,progress]'
 	touch $@
 
 $(VENV)/.stamp-dev: pyproject.toml | $(PY)
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e '.[dev,ray,plot]'
 	touch $@
 
+# The main job: evolve XOR with NEAT + Lamarckian fine-tuning on local Ray workers.
 run: $(VENV)/.stamp-run
-	$(PY) examples/xor.py
+	RAY_USAGE_STATS_ENABLED=0 $(PY) -m ottorch.run xor
 
 # One BLAS thread: ottorch's matrices are small, and OpenBLAS threads fighting over two cores (with
 # other processes around) made example runs 5-20x slower; it also makes float32 results repeatable.

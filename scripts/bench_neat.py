@@ -23,18 +23,16 @@ from multiprocessing import Pool
 
 import numpy as np
 
-from ottorch.neat import FineTuneConfig, Population, SerialEvaluator
+from ottorch.neat import Population, SerialEvaluator
 from ottorch.neat.tasks.supervised import XORTask
 
 SECTIONS = ("xor-pure", "xor-lamarckian", "double-pole", "evolution-step")
 
 
 def xor_config(mode: str):
+    """The XOR task with the paper's success criterion and its default config for ``mode``."""
     task = XORTask("paper")
-    cfg = task.default_config()
-    if mode == "none":
-        cfg = cfg.replace(fine_tune=FineTuneConfig(mode="none"))
-    return task, cfg
+    return task, task.default_config(mode)
 
 
 def xor_run(args: tuple[str, int, int]) -> dict:

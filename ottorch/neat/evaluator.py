@@ -8,6 +8,7 @@ workers, so float32 results are identical whichever evaluator ran them.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from typing import Protocol
 
 from ottorch.neat.config import FineTuneConfig
@@ -17,7 +18,8 @@ from ottorch.neat.tasks.base import Task
 
 
 class Evaluator(Protocol):
-    def evaluate(self, genomes: list[Genome], seeds: list[int]) -> list[EvalResult]: ...
+    def evaluate(self, genomes: list[Genome], seeds: list[int],
+                 progress: Callable[[int], None] | None = None) -> list[EvalResult]: ...
 
     def close(self) -> None: ...
 
@@ -37,9 +39,16 @@ class SerialEvaluator:
     def __init__(self, task: Task, fine_tune: FineTuneConfig) -> None:
         self.task, self.fine_tune = task, fine_tune
 
-    def evaluate(self, genomes: list[Genome], seeds: list[int]) -> list[EvalResult]:
+    def evaluate(self, genomes: list[Genome], seeds: list[int],
+                 progress: Callable[[int], None] | None = None) -> list[EvalResult]:
+        """One result per genome, in order; ``progress(1)`` is called after each."""
+        results = []
         with single_threaded_blas():
-            return [evaluate_genome(g, self.task, self.fine_tune, s) for g, s in zip(genomes, seeds)]
+            for g, s in zip(genomes, seeds):
+                results.append(evaluate_genome(g, self.task, self.fine_tune, s))
+                if progress is not None:
+                    progress(1)
+        return results
 
     def close(self) -> None:
         pass

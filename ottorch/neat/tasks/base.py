@@ -30,8 +30,9 @@ class Task:
     #: The value given to a genome whose evaluation failed or produced NaN.
     worst_fitness: float = -1e9
 
-    def default_config(self) -> NEATConfig:
-        """A configuration that solves this task (used when the user gives none)."""
+    def default_config(self, mode: str | None = None) -> NEATConfig:
+        """A configuration that solves this task (used when the user gives none). ``mode`` is the
+        fine-tuning mode it is for, when a task tunes pure NEAT differently; None means its default."""
         raise NotImplementedError
 
     def fitness(self, net, genome: Genome, rng: np.random.Generator) -> float:

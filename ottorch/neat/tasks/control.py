@@ -182,7 +182,7 @@ class CartPoleTask(Task):
         bounds = np.asarray(self.start_bounds)
         return rng.uniform(-bounds, bounds, (n, 4))
 
-    def default_config(self) -> NEATConfig:
+    def default_config(self, mode: str | None = None) -> NEATConfig:
         return NEATConfig(
             pop_size=50, fitness_threshold=self.fitness_threshold,
             genome=GenomeConfig(num_inputs=4, num_outputs=1, activation_default="sigmoid",
@@ -356,7 +356,7 @@ class DoublePoleTask(Task):
         """``(x, x_dot, theta1, theta1_dot, theta2, theta2_dot)`` at the start of an episode."""
         return (0.0, 0.0, math.radians(self.initial_angle), 0.0, 0.0, 0.0)
 
-    def default_config(self) -> NEATConfig:
+    def default_config(self, mode: str | None = None) -> NEATConfig:
         """The NEAT paper's double pole setup: 150 genomes, inputs fully connected to one sigmoid
         output, the paper's mutation and speciation rates, no fine-tuning. Without velocities the
         same with recurrent connections allowed (the paper's 1,000 genomes with c3 = 3 and threshold

@@ -1,0 +1,282 @@
+"""``python -m ottorch.run TASK``: evolve a network for a built-in task, locally or on a Ray cluster.
+
+    python -m ottorch.run xor                       # Ray on this machine (serial without Ray)
+    python -m ottorch.run --list                    # the tasks
+    python -m ottorch.run double_pole --backend serial --generations 200 --seed 3
+    python -m ottorch.run iris --address auto --workers 16      # on a cluster started with `ray up`
+    python -m ottorch.run xor --resume runs/xor-20261129-101500  # continue from the last checkpoint
+
+Writes into ``--out`` (default ``runs/<task>-<timestamp>``): ``result.json``, ``champion.json``,
+``champion.dot`` (+ ``.png`` with Graphviz), ``history.csv``, ``fitness.png`` (with matplotlib) and
+``checkpoints/gen-NNNN.{json,npz}``. Exit code 0 when the run completes (solved or not: see
+``result.json``), 2 for bad flags, an unknown task or a bad config, 3 when the cluster is unreachable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import ottorch
+from ottorch.neat import (
+    Checkpointer,
+    CheckpointError,
+    ConfigError,
+    CSVReporter,
+    NEATConfig,
+    Population,
+    SerialEvaluator,
+    StdOutReporter,
+    compile_genome,
+    draw_genome,
+    load_checkpoint,
+)
+from ottorch.neat.tasks import TASKS, make_task
+from ottorch.utils.progress import progress
+
+USAGE_ERROR, CLUSTER_ERROR = 2, 3
+
+
+class UsageError(Exception):
+    """A problem with the command line, the task or the config (exit code 2)."""
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m ottorch.run", description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("task", nargs="?", help="task name (see --list)")
+    parser.add_argument("--list", action="store_true", help="list the tasks and exit")
+    parser.add_argument("--backend", choices=("ray", "serial"), default=None,
+                        help="where genomes are evaluated (default: ray when installed, else serial)")
+    parser.add_argument("--workers", type=int, default=None, help="Ray workers (default: one per CPU)")
+    parser.add_argument("--address", default=None, help='Ray cluster to join: "auto" or HOST:PORT')
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--generations", type=int, default=100, help="generation budget (default 100)")
+    parser.add_argument("--pop-size", type=int, default=None, help="population size (overrides the config)")
+    parser.add_argument("--config", type=Path, default=None, help="NEAT config: TOML, or a neat-python INI")
+    parser.add_argument("--fine-tune", choices=("lamarckian", "darwinian", "none"), default=None,
+                        help="gradient fine-tuning mode (overrides the config)")
+    parser.add_argument("--out", type=Path, default=None, help="output folder (default runs/<task>-<timestamp>)")
+    parser.add_argument("--resume", type=Path, default=None, help="continue the run saved in this folder")
+    parser.add_argument("--quiet", action="store_true", help="print only the final summary")
+    args = parser.parse_args(argv)
+    if args.workers is not None and args.workers < 1:
+        parser.error("--workers must be at least 1")
+    if args.generations < 1:
+        parser.error("--generations must be at least 1")
+    if args.pop_size is not None and args.pop_size < 2:
+        parser.error("--pop-size must be at least 2")
+    if not args.list and args.task is None and args.resume is None:
+        parser.error("a TASK is required (or --list / --resume DIR)")
+    return args
+
+
+def load_config(args: argparse.Namespace, task) -> NEATConfig:
+    """The task's default config, or ``--config``, with the command-line overrides applied."""
+    if args.config is None:
+        cfg = task.default_config(args.fine_tune)
+    elif not args.config.exists():
+        raise UsageError(f"config file {args.config} not found")
+    elif args.config.suffix.lower() == ".toml":
+        cfg = NEATConfig.from_toml(args.config)
+    elif args.config.suffix.lower() in (".ini", ".cfg", "") or args.config.name.startswith("config"):
+        cfg = NEATConfig.from_neat_python(args.config)
+    else:
+        raise UsageError(f"--config {args.config}: expected a .toml file or a neat-python INI (.ini/.cfg)")
+    if args.pop_size is not None:
+        cfg = cfg.replace(pop_size=args.pop_size)
+    if args.fine_tune is not None:
+        cfg = cfg.replace(fine_tune=replace(cfg.fine_tune, mode=args.fine_tune))
+    g = cfg.genome
+    if (g.num_inputs, g.num_outputs) != (task.num_inputs, task.num_outputs):
+        raise UsageError(f"the config has {g.num_inputs} inputs and {g.num_outputs} outputs but task {task.name!r} "
+                         f"needs {task.num_inputs} and {task.num_outputs}")
+    if task.recurrent and g.feed_forward:
+        raise UsageError(f"task {task.name!r} needs recurrent genomes: set genome.feed_forward = false")
+    return cfg
+
+
+def make_evaluator(args: argparse.Namespace, task, cfg: NEATConfig):
+    backend = args.backend
+    if backend is None:
+        try:
+            import ray  # noqa: F401 - only probing whether the Ray backend is available
+        except ImportError:
+            print("note: ray is not installed, evaluating serially (pip install 'ottorch[ray]' for workers)")
+            backend = "serial"
+        else:
+            backend = "ray"
+    if backend == "serial":
+        if args.address:
+            raise UsageError("--address needs the Ray backend")
+        return backend, SerialEvaluator(task, cfg.fine_tune), 1
+    from ottorch.distributed import RayEvaluator
+
+    evaluator = RayEvaluator(task, cfg.fine_tune, workers=args.workers, address=args.address)
+    return backend, evaluator, evaluator.workers
+
+
+def write_fitness_plot(history: list, path: Path) -> bool:
+    """A best/mean fitness curve as PNG (needs matplotlib; returns False without it)."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    fig, ax = plt.subplots(figsize=(6, 3.5), dpi=100)
+    gens = [h.generation for h in history]
+    ax.plot(gens, [h.best_fitness for h in history], label="best")
+    ax.plot(gens, [h.mean_fitness for h in history], label="mean")
+    ax.set_xlabel("generation")
+    ax.set_ylabel("fitness")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return True
+
+
+class ProgressReporter(StdOutReporter):
+    """The per-generation line, preceded by a live bar while the generation is evaluated."""
+
+    def __init__(self, quiet: bool) -> None:
+        super().__init__(show_errors=not quiet)
+        self.quiet = quiet
+        self.bar = None
+
+    def start_generation(self, population) -> None:
+        super().start_generation(population)
+        if not self.quiet:
+            self.bar = progress(total=population.config.pop_size, desc=f"gen {population.generation}", leave=False)
+
+    def advance(self, n: int) -> None:
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def post_evaluate(self, population, stats) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+        if not self.quiet:
+            super().post_evaluate(population, stats)
+
+    def found_solution(self, population, champion) -> None:
+        if not self.quiet:
+            super().found_solution(population, champion)
+
+
+class _EvaluatorWithProgress:
+    """Passes the evaluator's progress to the live bar."""
+
+    def __init__(self, evaluator, reporter: ProgressReporter) -> None:
+        self.evaluator, self.reporter = evaluator, reporter
+
+    def evaluate(self, genomes, seeds):
+        return self.evaluator.evaluate(genomes, seeds, progress=self.reporter.advance)
+
+
+def _truncate_history(path: Path, generation: int) -> None:
+    """Drop history rows past the checkpoint being resumed (the killed run may have got further)."""
+    if not path.exists():
+        return
+    lines = path.read_text().splitlines(keepends=True)
+    kept = lines[:1] + [line for line in lines[1:] if int(line.split(",", 1)[0]) <= generation]
+    path.write_text("".join(kept))
+
+
+def _task(name: str):
+    try:
+        return make_task(name)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+
+
+def run(args: argparse.Namespace) -> dict:
+    """Carry out one run as the flags say; returns the result dict written to result.json."""
+    start = time.perf_counter()
+    if args.resume is not None:
+        if not (args.resume / "checkpoints").is_dir():
+            raise UsageError(f"--resume {args.resume}: no checkpoints/ folder there")
+        saved = json.loads((args.resume / "run.json").read_text()) if (args.resume / "run.json").exists() else {}
+        name = args.task or saved.get("task")
+        if name is None:
+            raise UsageError(f"--resume {args.resume}: give the TASK, run.json is missing")
+        task = _task(name)
+        out = args.resume
+        reporter = ProgressReporter(args.quiet)
+        try:
+            population = load_checkpoint(out / "checkpoints")
+        except CheckpointError as e:
+            raise UsageError(str(e)) from None
+        cfg = population.config
+        seed = population.seed
+        _truncate_history(out / "history.csv", population.generation)
+    else:
+        task = _task(args.task)
+        cfg = load_config(args, task)
+        seed = args.seed
+        out = args.out or Path("runs") / f"{task.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+        reporter = ProgressReporter(args.quiet)
+        population = Population(cfg, seed=seed)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "run.json").write_text(json.dumps({"task": task.name, "seed": seed, "config": cfg.to_dict()}, indent=1))
+    for r in (reporter, CSVReporter(out / "history.csv"), Checkpointer(out / "checkpoints")):
+        population.reporters.add(r)
+    done = population.generation + 1 if population.fitness is not None else 0
+    backend, evaluator, workers = make_evaluator(args, task, cfg)
+    try:
+        if args.generations > done and not (done and population.solved()):
+            population.run(_EvaluatorWithProgress(evaluator, reporter), args.generations - done)
+    finally:
+        evaluator.close()
+    champion = population.best_genome
+
+    net = compile_genome(champion)
+    metric = task.test_metric(net, champion)
+    (out / "champion.json").write_text(json.dumps(champion.to_dict(), indent=1))
+    draw_genome(champion, out / "champion")
+    write_fitness_plot(population.history, out / "fitness.png")
+    hidden, conns = champion.size()
+    result = {
+        "task": task.name, "seed": seed, "backend": backend, "workers": workers, "solved": population.solved(),
+        "generations": population.generation + 1, "evaluations": population.evaluations,
+        "gradient_steps": population.gradient_steps, "best_fitness": champion.fitness, "test_metric": metric,
+        "wall_s": round(time.perf_counter() - start, 2), "fine_tune": cfg.fine_tune.mode, "pop_size": cfg.pop_size,
+        "champion": {"key": champion.key, "hidden_nodes": hidden, "enabled_connections": conns},
+        "ottorch": ottorch.__version__, "out": str(out),
+    }
+    (out / "result.json").write_text(json.dumps(result, indent=1) + "\n")
+    metric_text = ", ".join(f"{k} {v:.4g}" for k, v in metric.items())
+    print(f"{task.name}: {'solved' if result['solved'] else 'not solved'} after {result['generations']} generations, "
+          f"{result['evaluations']} evaluations, {result['gradient_steps']} gradient steps, {result['wall_s']}s; "
+          f"champion {hidden} hidden nodes, {conns} connections, fitness {champion.fitness:.4f}; "
+          f"test: {metric_text}; results in {out}")
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.list:
+        width = max(len(n) for n in TASKS)
+        for name, (_, description) in TASKS.items():
+            print(f"{name:{width}s}  {description}")
+        return 0
+    try:
+        run(args)
+    except (UsageError, ConfigError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return USAGE_ERROR
+    except ConnectionError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return CLUSTER_ERROR
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

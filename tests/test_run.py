@@ -1,0 +1,118 @@
+"""``python -m ottorch.run``: every task with a tiny budget, every flag, the files, and resuming after the
+driver process is killed. (The Ray backend's CLI runs are in tests/distributed/test_cli_ray.py.)"""
+
+import csv
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ottorch.neat.tasks import TASKS
+from ottorch.run import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_cli(*args: str) -> int:
+    return main(list(args))
+
+
+def test_list(capsys):
+    assert run_cli("--list") == 0
+    out = capsys.readouterr().out
+    for name in TASKS:
+        assert name in out
+
+
+@pytest.mark.parametrize("task", sorted(TASKS))
+def test_every_task_runs_with_a_tiny_budget(task, tmp_path, capsys):
+    out = tmp_path / task
+    code = run_cli(task, "--backend", "serial", "--generations", "2", "--pop-size", "6", "--seed", "1",
+                   "--out", str(out), "--quiet")
+    assert code == 0
+    result = json.loads((out / "result.json").read_text())
+    for key in ("task", "seed", "backend", "workers", "solved", "generations", "evaluations", "gradient_steps",
+                "best_fitness", "test_metric", "wall_s"):
+        assert key in result
+    assert result["task"] == task and result["seed"] == 1 and result["backend"] == "serial"
+    assert result["evaluations"] == 6 * result["generations"]
+    assert json.loads((out / "champion.json").read_text())["key"] == result["champion"]["key"]
+    assert (out / "champion.dot").exists() and (out / "checkpoints" / "gen-0000.json").exists()
+    assert len(list(csv.DictReader((out / "history.csv").open()))) == result["generations"]
+    summary = capsys.readouterr().out
+    assert summary.startswith(f"{task}: ") and "test:" in summary and "gen " not in summary  # --quiet
+
+
+def test_progress_lines_and_files(tmp_path, capsys):
+    out = tmp_path / "xor"
+    assert run_cli("xor", "--backend", "serial", "--generations", "3", "--fine-tune", "none", "--out", str(out)) == 0
+    text = capsys.readouterr().out
+    assert "gen    0  best" in text and "species" in text and "grad steps" in text
+    result = json.loads((out / "result.json").read_text())
+    assert result["fine_tune"] == "none" and result["gradient_steps"] == 0 and result["pop_size"] == 150
+    pytest.importorskip("matplotlib")
+    assert (out / "fitness.png").stat().st_size > 0
+
+
+def test_config_files(tmp_path):
+    toml = tmp_path / "xor.toml"
+    toml.write_text("pop_size = 8\nfitness_threshold = 3.9\n[genome]\nnum_inputs = 2\nnum_outputs = 1\n"
+                    "[fine_tune]\nmode = 'none'\n")
+    assert run_cli("xor", "--backend", "serial", "--config", str(toml), "--generations", "1",
+                   "--out", str(tmp_path / "a"), "--quiet") == 0
+    assert json.loads((tmp_path / "a" / "result.json").read_text())["pop_size"] == 8
+    ini = ROOT / "tests" / "neat" / "data" / "neat_python_xor.ini"
+    assert run_cli("xor", "--backend", "serial", "--config", str(ini), "--pop-size", "10", "--generations", "1",
+                   "--out", str(tmp_path / "b"), "--quiet") == 0
+    assert json.loads((tmp_path / "b" / "result.json").read_text())["pop_size"] == 10
+
+
+def test_bad_input_exits_with_a_message(tmp_path, capsys):
+    assert run_cli("nosuchtask", "--backend", "serial") == 2
+    assert "unknown task 'nosuchtask'" in capsys.readouterr().err
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[genome]\nnum_input = 2\n")
+    assert run_cli("xor", "--backend", "serial", "--config", str(bad), "--out", str(tmp_path / "x")) == 2
+    assert "unknown config key 'genome.num_input'" in capsys.readouterr().err
+    wrong = tmp_path / "wrong.toml"
+    wrong.write_text("[genome]\nnum_inputs = 3\n")
+    assert run_cli("xor", "--backend", "serial", "--config", str(wrong), "--out", str(tmp_path / "y")) == 2
+    assert "needs 2 and 1" in capsys.readouterr().err
+    assert run_cli("xor", "--backend", "serial", "--config", str(tmp_path / "missing.toml")) == 2
+    assert run_cli("xor", "--backend", "serial", "--address", "auto", "--out", str(tmp_path / "z")) == 2
+    assert run_cli("xor", "--resume", str(tmp_path)) == 2
+    for flags in (["--workers", "0"], ["--generations", "0"], ["--pop-size", "1"], [], ["--backend", "gpu"]):
+        with pytest.raises(SystemExit) as e:
+            run_cli(*(["xor"] if flags else []), *flags)
+        assert e.value.code == 2
+
+
+def _history(path: Path) -> list[tuple]:
+    rows = list(csv.DictReader(path.open()))
+    return [(r["generation"], r["best_fitness"], r["mean_fitness"], r["num_species"], r["gradient_steps"]) for r in rows]
+
+
+def test_resume_after_the_driver_is_killed_equals_the_uninterrupted_run(tmp_path):
+    common = ["xor", "--backend", "serial", "--seed", "2", "--generations", "7", "--pop-size", "24", "--quiet"]
+    full = tmp_path / "full"
+    assert run_cli(*common, "--out", str(full)) == 0
+    if json.loads((full / "result.json").read_text())["generations"] < 7:
+        pytest.skip("the run solved XOR before the driver could be killed")
+    killed = tmp_path / "killed"
+    proc = subprocess.Popen([sys.executable, "-m", "ottorch.run", *common, "--out", str(killed)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while not (killed / "checkpoints" / "gen-0002.json").exists() and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done = sorted(p.name for p in (killed / "checkpoints").glob("gen-*.json"))
+    assert done and done[-1] < "gen-0006.json"  # killed before the end
+    assert run_cli("--resume", str(killed), "--generations", "7", "--quiet") == 0
+    assert _history(killed / "history.csv")[-7:] == _history(full / "history.csv")
+    a, b = (json.loads((d / "champion.json").read_text()) for d in (full, killed))
+    assert a == b
