@@ -1,18 +1,20 @@
 """Parity of 10-bit sequences with a vanilla RNN: nn.RNN(1 -> 16) and a linear read-out of the last step.
 
-    python examples/parity_rnn_fixed_len.py [--epochs 200] [--seed 0] [--quick] [--out runs/parity_rnn_fixed_len]
+    python examples/parity_rnn_fixed_len.py [--epochs 1500] [--seed 0] [--quick] [--out runs/parity_rnn_fixed_len]
 
 The label is 1 when a sequence holds an odd number of ones. No subset of fewer than 10 bits says
 anything about it, so training sits at 50% until the RNN finds the "flip the state on a one"
-dynamics; Adam with gradient clipping and a cosine-annealed learning rate gets there and then
-settles. The bits are fed as -1/+1 rather than 0/1 so that a zero drives the state as much as a
-one, which makes that plateau much shorter.
+dynamics, after a number of steps that varies a lot from seed to seed. What makes that reliable:
+bits fed as -1/+1 rather than 0/1 (a zero drives the state as much as a one), a training set small
+enough to be revisited often (3000 sequences), gradient clipping, a little weight decay (without it
+Adam's random walk on the plateau grows the recurrent weights into saturation, where some runs
+never leave it) and a cosine-annealed learning rate that settles the solution once found.
 
-Target: >= 99% accuracy on 2000 test sequences drawn from their own generator (there are only
-2^10 = 1024 patterns, so most of them also occur among the 10000 training sequences).
-``--quick`` trains on 1000 sequences for at most 250 short epochs (~4k steps instead of ~31k);
-some seeds are then still partway, hence its target of >= 70%. Writes the graph, the model summary
-and result.json into --out, and exits non-zero if the target is missed.
+Target: >= 99% accuracy on 2000 test sequences drawn from their own generator (of the 2^10 = 1024
+patterns, about 95% also occur among the training sequences). ``--quick`` trains on 1000 sequences
+for 500 short epochs (8k steps instead of 70k): seeds that have not found the rule by then have
+fitted their training sequences, ~60% of the patterns, hence its target of >= 70%. Writes the
+graph, the model summary and result.json into --out, and exits non-zero if the target is missed.
 """
 
 from __future__ import annotations
@@ -32,8 +34,8 @@ NAME = "parity_rnn_fixed_len"
 TARGET = 0.99
 QUICK_TARGET = 0.70
 LENGTH = 10
-EPOCHS, N_TRAIN = 200, 10_000
-QUICK_EPOCHS, QUICK_N_TRAIN = 250, 1000
+EPOCHS, N_TRAIN = 1500, 3000
+QUICK_EPOCHS, QUICK_N_TRAIN = 500, 1000
 
 
 class ParityRNN(nn.Module):
@@ -76,7 +78,7 @@ def main() -> int:
     loader = DataLoader(TensorDataset(x_train, y_train), batch_size=64, shuffle=True, generator=train_gen)
 
     model = ParityRNN()
-    opt = torch.optim.Adam(model.parameters(), lr=0.01)
+    opt = torch.optim.Adam(model.parameters(), lr=0.01, weight_decay=1e-4)
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs)
     loss_fn = nn.CrossEntropyLoss()
 

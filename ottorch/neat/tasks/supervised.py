@@ -85,13 +85,14 @@ class XORTask(SupervisedTask):
 
     def default_config(self, mode: str | None = None) -> NEATConfig:
         """Lamarckian by default: 30 genomes whose structure grows quickly (add-node 0.3, add-connection
-        0.6), each fine-tuned for 30 Adam steps. For pure NEAT (``mode="none"``): the paper's 150
-        genomes with add-node 0.15 and add-connection 0.2 (tuned on 50 seeds; the paper's 0.03 and
-        0.05 needed about twice as many evaluations here)."""
+        0.6), each fine-tuned for 30 Adam steps. For pure NEAT (``mode="none"``): 50 genomes with
+        add-node 0.1 and add-connection 0.15, tuned on 100 seeds with the paper's criterion (3,093
+        evaluations on average, all solved; the paper's 150 genomes with add-node 0.03 and
+        add-connection 0.05 needed about twice as many evaluations here)."""
         if mode == "none":
             return NEATConfig(
-                fitness_threshold=self.fitness_threshold,
-                genome=GenomeConfig(num_inputs=2, num_outputs=1, node_add_prob=0.15, conn_add_prob=0.2),
+                pop_size=50, fitness_threshold=self.fitness_threshold,
+                genome=GenomeConfig(num_inputs=2, num_outputs=1, node_add_prob=0.1, conn_add_prob=0.15),
                 fine_tune=FineTuneConfig(mode="none"),
             )
         return NEATConfig(
