@@ -53,7 +53,7 @@ def test_progress_lines_and_files(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "gen    0  best" in text and "species" in text and "grad steps" in text
     result = json.loads((out / "result.json").read_text())
-    assert result["fine_tune"] == "none" and result["gradient_steps"] == 0 and result["pop_size"] == 150
+    assert result["fine_tune"] == "none" and result["gradient_steps"] == 0 and result["pop_size"] == 50
     pytest.importorskip("matplotlib")
     assert (out / "fitness.png").stat().st_size > 0
 
