@@ -50,6 +50,7 @@ class Recipe:
     quick_epochs: int
     quick_n_train: int = 1000
     quick_target: float = 0.70
+    input_scale: float = 1.0  # the bits are fed as -input_scale / +input_scale
 
 
 RNN_RECIPE = Recipe("parity_rnn_var_len", "RNN", target=0.95, epochs=1200, n_train=4000, batch_size=64,
@@ -70,10 +71,10 @@ class ParityRNN(nn.Module):
         return self.head(output[:, -1])
 
 
-def parity_set(n: int, generator: torch.Generator) -> VarLenDataset:
-    """``n`` parity sequences of MIN_LENGTH..MAX_LENGTH bits, the bits as -1/+1."""
+def parity_set(n: int, generator: torch.Generator, scale: float) -> VarLenDataset:
+    """``n`` parity sequences of MIN_LENGTH..MAX_LENGTH bits, the bits as -scale/+scale."""
     sequences, labels = make_parity_varlen(n, MIN_LENGTH, MAX_LENGTH, generator=generator)
-    return VarLenDataset([2 * s - 1 for s in sequences], labels)
+    return VarLenDataset([scale * (2 * s - 1) for s in sequences], labels)
 
 def main(recipe: Recipe = RNN_RECIPE, description: str = __doc__) -> int:
     """Parse the flags, train ``recipe.cell`` on variable-length parity and check the target."""
@@ -93,7 +94,8 @@ def main(recipe: Recipe = RNN_RECIPE, description: str = __doc__) -> int:
     torch.manual_seed(args.seed)
     # Training and test data come from two generators of their own, so the test set is a separate draw.
     train_gen, test_gen = torch.Generator().manual_seed(2 * args.seed), torch.Generator().manual_seed(2 * args.seed + 1)
-    train_set, test_set = parity_set(n_train, train_gen), parity_set(N_TEST, test_gen)
+    train_set = parity_set(n_train, train_gen, recipe.input_scale)
+    test_set = parity_set(N_TEST, test_gen, recipe.input_scale)
     loader = BucketedDataLoader(train_set, batch_size=recipe.batch_size, shuffle=True, generator=train_gen)
 
     model = ParityRNN(recipe.cell)
