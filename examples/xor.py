@@ -58,7 +58,8 @@ def main() -> int:
     (args.out / "summary.md").write_text(summary.to_markdown() + "\n")
     wall = time.perf_counter() - start
     result = {"example": NAME, "metric": "accuracy", "value": accuracy, "target": TARGET,
-              "passed": accuracy >= TARGET, "epochs": epochs, "quick": args.quick, "wall_s": round(wall, 2)}
+              "passed": accuracy >= TARGET, "epochs": epochs, "quick": args.quick, "wall_s": round(wall, 2),
+              "seed": args.seed}
     (args.out / "result.json").write_text(json.dumps(result, indent=1) + "\n")
     print(f"{NAME}: accuracy {accuracy:.1%} on the 4 patterns (target {TARGET:.0%}) in {wall:.1f}s")
     return 0 if result["passed"] else 1

@@ -4,7 +4,7 @@ Each example runs as its own process with one BLAS thread (see the Makefile's no
 runs/<name>/, and reports through its result.json. Run it on an otherwise idle machine: the wall
 times are part of the table.
 
-    python scripts/run_examples.py [--only xor,iris] [--seed 0]
+    python scripts/run_examples.py [--only xor,iris] [--seed N]
 """
 
 from __future__ import annotations
@@ -28,28 +28,36 @@ def describe(result: dict) -> str:
         return f"max abs error {value:.4f} (target < {target})"
     if metric == "accuracy":
         return f"accuracy {value:.2%} (target >= {target:.1%})"
-    return f"{metric.replace('_', ' ')} {value:.3f} (target >= {target})"
+    if metric == "r2":
+        return f"R^2 {value:.3f} (target >= {target})"
+    classes = ""
+    if "classes" in result:
+        classes = f", {result['classes']} of 10 classes (target >= {result['classes_target']})"
+    return f"{metric.replace('_', ' ')} {value:.3f} (target >= {target}){classes}"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", help="comma-separated example names (default: all ten)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, help="passed to every example (default: each example's own)")
     args = parser.parse_args()
     names = args.only.split(",") if args.only else EXAMPLES
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     rows, failed = [], []
     for name in names:
         out = ROOT / "runs" / name
-        cmd = [sys.executable, str(ROOT / "examples" / f"{name}.py"), "--seed", str(args.seed), "--out", str(out)]
+        cmd = [sys.executable, str(ROOT / "examples" / f"{name}.py"), "--out", str(out)]
+        if args.seed is not None:
+            cmd += ["--seed", str(args.seed)]
         print(f"running {name} ...", flush=True)
         proc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         print(proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else f"{name}: no output", flush=True)
         result = json.loads((out / "result.json").read_text())
         if proc.returncode != 0:
             failed.append(name)
-        rows.append(f"| `python examples/{name}.py` | {describe(result)} | {result['wall_s']:.0f} s |")
-    print("\n| command | metric on held-out data | wall time |\n|---|---|---|")
+        seed, wall = result["seed"], result["wall_s"]
+        rows.append(f"| `python examples/{name}.py` | {describe(result)} | {seed} | {wall:.1f} s |")
+    print("\n| command | metric on held-out data | seed | wall time |\n|---|---|---|---|")
     print("\n".join(rows))
     if failed:
         print(f"\nmissed their targets: {', '.join(failed)}")
