@@ -19,11 +19,13 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from dataclasses import replace
 from multiprocessing import Pool
+from pathlib import Path
 
 import numpy as np
 
-from ottorch.neat import Population, SerialEvaluator
+from ottorch.neat import NEATConfig, Population, SerialEvaluator
 from ottorch.neat.tasks.supervised import XORTask
 
 SECTIONS = ("xor-pure", "xor-lamarckian", "double-pole", "evolution-step")
@@ -88,9 +90,14 @@ def bench_double_pole(seeds: int, generations: int) -> None:
     report_runs(f"Double pole with velocities ({seeds} seeds)", runs, "NEAT paper: 3,600 evaluations")
 
 
+NEAT_PYTHON_XOR_INI = Path(__file__).resolve().parent.parent / "tests" / "neat" / "data" / "neat_python_xor.ini"
+
+
 def _evolved_population(pop_size: int, generations: int = 30) -> Population:
-    task, cfg = xor_config("none")
-    cfg = cfg.replace(pop_size=pop_size, no_fitness_termination=True)
+    """A population evolved on XOR under neat-python's own XOR config (imported), as neat-python's is."""
+    task = XORTask("paper")
+    cfg = NEATConfig.from_neat_python(NEAT_PYTHON_XOR_INI)
+    cfg = cfg.replace(pop_size=pop_size, no_fitness_termination=True, fine_tune=replace(cfg.fine_tune, mode="none"))
     pop = Population(cfg, seed=0)
     pop.run(SerialEvaluator(task, cfg.fine_tune), generations)
     return pop
@@ -115,11 +122,8 @@ def time_neat_python_step(pop_size: int, repeats: int = 20) -> float | None:
         import neat
     except ImportError:
         return None
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parent.parent / "tests" / "neat" / "data" / "neat_python_xor.ini"
     config = neat.Config(neat.DefaultGenome, neat.DefaultReproduction, neat.DefaultSpeciesSet,
-                         neat.DefaultStagnation, str(path))
+                         neat.DefaultStagnation, str(NEAT_PYTHON_XOR_INI))
     config.pop_size = pop_size
     config.fitness_threshold = 1e9
     pop = neat.Population(config, seed=0) if "seed" in neat.Population.__init__.__code__.co_varnames else \

@@ -109,14 +109,25 @@ class GeneLists:
 
     @classmethod
     def of(cls, pool: GenePool, row: int) -> GeneLists:
-        c, n = pool.conn_slice(row), pool.node_slice(row)
-        return cls(pool.c_innov[c].tolist(), pool.c_weight[c].tolist(), pool.c_enabled[c].tolist(),
-                   pool.n_id[n].tolist(), pool.n_bias[n].tolist(), pool.n_response[n].tolist(),
-                   pool.n_act[n].tolist())
+        return cls.rows_of(pool, [row])[0]
+
+    @classmethod
+    def rows_of(cls, pool: GenePool, rows: list[int]) -> list[GeneLists]:
+        """The genes of each of ``rows``; each table becomes a Python list once, not once per row."""
+        cs, ns = pool.starts("c").tolist(), pool.starts("n").tolist()
+        innov, weight, enabled = pool.c_innov.tolist(), pool.c_weight.tolist(), pool.c_enabled.tolist()
+        node, bias = pool.n_id.tolist(), pool.n_bias.tolist()
+        response, act = pool.n_response.tolist(), pool.n_act.tolist()
+        out = []
+        for r in rows:
+            c, n = slice(cs[r], cs[r + 1]), slice(ns[r], ns[r + 1])
+            out.append(cls(innov[c], weight[c], enabled[c], node[n], bias[n], response[n], act[n]))
+        return out
 
     def edges(self, tracker: InnovationTracker) -> list[tuple[int, int, bool]]:
         """``(in, out, recurrent)`` of each connection gene, in list order."""
-        return [(tracker.conn_in[i], tracker.conn_out[i], tracker.conn_recurrent[i]) for i in self.innovs]
+        conn_in, conn_out, recurrent = tracker.conn_in, tracker.conn_out, tracker.conn_recurrent
+        return [(conn_in[i], conn_out[i], recurrent[i]) for i in self.innovs]
 
     def add_connection_gene(self, innovation: int, weight: float) -> None:
         self.innovs.append(innovation)
@@ -178,8 +189,8 @@ def add_connection(g: GeneLists, cfg: GenomeConfig, rng: np.random.Generator, tr
     """
     if not g.nodes:
         return False
-    sources = [-k for k in range(1, tracker.num_inputs + 1)] + g.nodes
-    in_node = sources[int(rng.integers(len(sources)))]
+    source = int(rng.integers(tracker.num_inputs + len(g.nodes)))  # inputs first, then g.nodes
+    in_node = -(source + 1) if source < tracker.num_inputs else g.nodes[source - tracker.num_inputs]
     out_node = g.nodes[int(rng.integers(len(g.nodes)))]
     edges = g.edges(tracker)
     for i, (a, b, _) in enumerate(edges):
@@ -200,7 +211,7 @@ def delete_connection(g: GeneLists, rng: np.random.Generator, tracker: Innovatio
     if not g.innovs:
         return False
     gone = int(rng.integers(len(g.innovs)))
-    g.remove_connections([i != gone for i in range(len(g.innovs))])
+    del g.innovs[gone], g.weights[gone], g.enabled[gone]
     prune_dangling(g, tracker)
     return True
 
@@ -236,13 +247,11 @@ def mutate(pool: GenePool, cfg: GenomeConfig, rng: np.random.Generator, tracker:
     probs = np.array([cfg.node_add_prob, cfg.conn_add_prob, cfg.node_delete_prob, cfg.conn_delete_prob])
     happens = rng.random((len(pool), 4)) < probs
     rows = np.flatnonzero(happens.any(axis=1))
-    edited = []
-    for row in rows:
-        g = GeneLists.of(pool, int(row))
-        for op, on in zip(_STRUCTURAL, happens[row]):
+    edited = GeneLists.rows_of(pool, rows.tolist())
+    for g, ops in zip(edited, happens[rows].tolist()):
+        for op, on in zip(_STRUCTURAL, ops):
             if on and op(g, cfg, rng, tracker) and cfg.single_structural_mutation:
                 break
-        edited.append(g)
     if edited:
         pool = pool.with_rows(rows, edited)
     mutate_weights(pool, cfg, rng)

@@ -10,6 +10,8 @@ leaves the coordinator.
 
 from __future__ import annotations
 
+from itertools import chain
+
 import numpy as np
 
 from ottorch.neat.config import ACTIVATIONS
@@ -103,16 +105,20 @@ class GenePool:
 
     def with_rows(self, rows: np.ndarray, replacements: list) -> GenePool:
         """A pool where ``rows[i]`` holds the genes of ``replacements[i]`` (``GeneLists``), same keys."""
-        c = {name: [] for name in CONN_FIELDS}
-        n = {name: [] for name in NODE_FIELDS}
-        for i, g in enumerate(replacements):
-            order = np.argsort(g.innovs, kind="stable")
-            for name, values in zip(CONN_FIELDS, ([i] * len(g.innovs), g.innovs, g.weights, g.enabled)):
-                c[name].append(np.asarray(values, dtype=_DTYPES[name])[order])
-            node_order = np.argsort(g.nodes, kind="stable")
-            for name, values in zip(NODE_FIELDS, ([i] * len(g.nodes), g.nodes, g.biases, g.responses, g.acts)):
-                n[name].append(np.asarray(values, dtype=_DTYPES[name])[node_order])
-        edited = GenePool(self.keys[rows], **{k: np.concatenate(v) for k, v in {**c, **n}.items()})
+        index = np.arange(len(replacements))
+        conn = [np.repeat(index, [len(g.innovs) for g in replacements])]
+        conn += [list(chain.from_iterable(getattr(g, a) for g in replacements))
+                 for a in ("innovs", "weights", "enabled")]
+        node = [np.repeat(index, [len(g.nodes) for g in replacements])]
+        node += [list(chain.from_iterable(getattr(g, a) for g in replacements))
+                 for a in ("nodes", "biases", "responses", "acts")]
+        tables = {}
+        # One sort for all edited genomes: by row, then innovation (connections) or node id (nodes).
+        for fields, columns in ((CONN_FIELDS, conn), (NODE_FIELDS, node)):
+            arrays = [np.asarray(values, dtype=_DTYPES[name]) for name, values in zip(fields, columns)]
+            order = np.lexsort((arrays[1], arrays[0]))
+            tables.update({name: a[order] for name, a in zip(fields, arrays)})
+        edited = GenePool(self.keys[rows], **tables)
         order = np.arange(len(self))
         order[rows] = len(self) + np.arange(len(rows))
         return GenePool.concat([self, edited]).take(order)
