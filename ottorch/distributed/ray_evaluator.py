@@ -1,7 +1,8 @@
 """``RayEvaluator``: the ``Evaluator`` protocol on long-lived Ray actors, on one machine or a cluster.
 
-Each generation the genomes are cut into shards (a few per worker, for load balance), each a compact
-list of genome dicts and seeds. Actors evaluate shards with the same function as ``SerialEvaluator``
+Each generation the genomes are cut into shards, each a compact list of genome dicts and seeds, and
+an idle actor takes the next shard (``plan_shards``: the largest genomes first, shards shrinking
+towards the end so the workers finish together). Actors evaluate shards with the same function as ``SerialEvaluator``
 and the same seeds, single-threaded BLAS included, so the results are identical whatever the number
 of workers or nodes. Fault tolerance:
 
@@ -18,6 +19,7 @@ shuts down only what it started (never ``ray stop``).
 from __future__ import annotations
 
 import logging
+import math
 import os
 import socket
 import sys
@@ -66,6 +68,20 @@ def _serialise_task(task: Task) -> bytes:
     if module is not None and not type(task).__module__.startswith("ottorch.") and module.__name__ != "__main__":
         cloudpickle.register_pickle_by_value(module)
     return cloudpickle.dumps(task)
+
+
+def plan_shards(costs: list[int], workers: int, shards_per_worker: int) -> list[list[int]]:
+    """Cut genome indices into shards for dynamic dispatch (guided self-scheduling): the costliest
+    genomes first, each shard ``1 / (workers * shards_per_worker)`` of what is left, so shards
+    shrink to single genomes at the end and the workers finish within one genome of each other."""
+    order = sorted(range(len(costs)), key=lambda i: -costs[i])
+    divisor = workers * shards_per_worker
+    shards, start = [], 0
+    while start < len(order):
+        size = math.ceil((len(order) - start) / divisor)
+        shards.append(order[start:start + size])
+        start += size
+    return shards
 
 
 class RayEvaluator:
@@ -136,9 +152,9 @@ class RayEvaluator:
         """One ``EvalResult`` per genome, in order; ``progress(n)`` is called as genomes finish."""
         ray = self._ray
         payload = [(g.to_dict(), int(s)) for g, s in zip(genomes, seeds)]
-        n_shards = min(len(payload), self.workers * self.shards_per_worker) or 1
-        bounds = [round(i * len(payload) / n_shards) for i in range(n_shards + 1)]
-        pending = deque(list(range(bounds[i], bounds[i + 1])) for i in range(n_shards) if bounds[i + 1] > bounds[i])
+        # Fine-tuning cost grows with the genome's size; the results do not depend on the order.
+        costs = [len(g.nodes) + len(g.connections) for g in genomes]
+        pending = deque(plan_shards(costs, self.workers, self.shards_per_worker))
         results: list[EvalResult | None] = [None] * len(payload)
         crashes = [0] * len(payload)
         idle = list(range(len(self._actors)))

@@ -130,3 +130,15 @@ def test_resume_with_ray_equals_the_uninterrupted_serial_run(local_ray, tmp_path
         resumed.run(ev, 2)
     assert history(resumed) == history(full)
     assert resumed.best_genome.to_dict() == full.best_genome.to_dict()
+
+
+def test_plan_shards_puts_the_costliest_first_and_ends_with_single_genomes():
+    from ottorch.distributed.ray_evaluator import plan_shards
+
+    costs = [5, 50, 7, 30] * 25
+    shards = plan_shards(costs, workers=2, shards_per_worker=4)
+    assert sorted(i for shard in shards for i in shard) == list(range(100))
+    sizes = [len(s) for s in shards]
+    assert sizes == sorted(sizes, reverse=True) and sizes[0] == 13 and sizes[-1] == 1
+    assert {costs[i] for i in shards[0]} == {50}
+    assert plan_shards([], 2, 4) == []
