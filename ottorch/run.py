@@ -15,6 +15,7 @@ Writes into ``--out`` (default ``runs/<task>-<timestamp>``): ``result.json``, ``
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import sys
 import time
@@ -103,9 +104,7 @@ def load_config(args: argparse.Namespace, task) -> NEATConfig:
 def make_evaluator(args: argparse.Namespace, task, cfg: NEATConfig):
     backend = args.backend
     if backend is None:
-        try:
-            import ray  # noqa: F401 - only probing whether the Ray backend is available
-        except ImportError:
+        if importlib.util.find_spec("ray") is None:
             print("note: ray is not installed, evaluating serially (pip install 'ottorch[ray]' for workers)")
             backend = "serial"
         else:

@@ -116,3 +116,13 @@ def test_resume_after_the_driver_is_killed_equals_the_uninterrupted_run(tmp_path
     assert _history(killed / "history.csv")[-7:] == _history(full / "history.csv")
     a, b = (json.loads((d / "champion.json").read_text()) for d in (full, killed))
     assert a == b
+
+
+def test_default_backend_falls_back_to_serial_without_ray(tmp_path, capsys, monkeypatch):
+    import importlib.util
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "ray" else real_find_spec(name, *a))
+    assert run_cli("xor", "--generations", "1", "--pop-size", "6", "--out", str(tmp_path / "x"), "--quiet") == 0
+    assert "ray is not installed, evaluating serially" in capsys.readouterr().out
+    assert json.loads((tmp_path / "x" / "result.json").read_text())["backend"] == "serial"
