@@ -20,11 +20,13 @@ from ottorch.neat.pool import _ACT_INDEX, GenePool
 
 def init_values(rng: np.random.Generator, shape, mean: float, stdev: float, kind: str,
                 low: float, high: float) -> np.ndarray:
-    """Fresh attribute values: Gaussian (clipped) or uniform over mean +- 2 stdev (neat-python's rule)."""
+    """Fresh attribute values: Gaussian (clipped) or uniform over mean +- 2 stdev (neat-python's rule).
+    ``shape=None`` gives one Python float (the same draw, without numpy's per-call overhead)."""
     if kind == "uniform":
         lo, hi = max(low, mean - 2 * stdev), min(high, mean + 2 * stdev)
         return rng.uniform(lo, hi, shape)
-    return np.clip(rng.normal(mean, stdev, shape), low, high)
+    value = rng.normal(mean, stdev, shape)
+    return min(max(value, low), high) if shape is None else np.clip(value, low, high)
 
 
 def _mutate_values(values: np.ndarray, chosen: np.ndarray, rng: np.random.Generator, replace_rate: float,
@@ -200,7 +202,7 @@ def add_connection(g: GeneLists, cfg: GenomeConfig, rng: np.random.Generator, tr
     recurrent = creates_cycle([(a, b) for a, b, r in edges if not r], in_node, out_node)
     if recurrent and cfg.feed_forward:
         return False
-    weight = float(init_values(rng, (), cfg.weight_init_mean, cfg.weight_init_stdev, cfg.weight_init_type,
+    weight = float(init_values(rng, None, cfg.weight_init_mean, cfg.weight_init_stdev, cfg.weight_init_type,
                                cfg.weight_min_value, cfg.weight_max_value))
     g.add_connection_gene(tracker.connection(in_node, out_node, recurrent), weight)
     return True
