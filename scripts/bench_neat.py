@@ -63,30 +63,36 @@ def report_runs(title: str, runs: list[dict], anchors: str) -> None:
     print(f"  wall time per solved run {wall:.2f} s; champion size {hidden:.2f} hidden nodes, {conns:.2f} connections")
 
 
+def map_runs(run, args: list, workers: int) -> list[dict]:
+    """``run`` over ``args``, in ``workers`` processes when more than one."""
+    if workers <= 1:
+        return [run(a) for a in args]
+    with Pool(workers) as pool:
+        return pool.map(run, args)
+
+
 def bench_xor(mode: str, seeds: int, generations: int, workers: int) -> None:
-    args = [(mode, s, generations) for s in range(seeds)]
-    if workers > 1:
-        with Pool(workers) as pool:
-            runs = pool.map(xor_run, args)
-    else:
-        runs = [xor_run(a) for a in args]
+    runs = map_runs(xor_run, [(mode, s, generations) for s in range(seeds)], workers)
     anchors = "NEAT paper: 4,755 evaluations, 0 failures; neat-python 2.1: 10,211 evaluations, 92/100"
     report_runs(f"XOR, {'pure NEAT' if mode == 'none' else 'Lamarckian'} ({seeds} seeds, paper criterion)",
                 runs, anchors)
 
 
-def bench_double_pole(seeds: int, generations: int) -> None:
+def double_pole_run(args: tuple[int, int]) -> dict:
     from ottorch.neat.tasks.control import DoublePoleTask
 
+    seed, generations = args
     task = DoublePoleTask(velocities=True)
     cfg = task.default_config()
-    runs = []
-    for s in range(seeds):
-        start = time.perf_counter()
-        pop = Population(cfg, seed=s)
-        champion = pop.run(SerialEvaluator(task, cfg.fine_tune), generations)
-        runs.append({"solved": pop.solved(), "generations": pop.generation + 1, "evaluations": pop.evaluations,
-                     "gradient_steps": 0, "seconds": time.perf_counter() - start, "size": champion.size()})
+    start = time.perf_counter()
+    pop = Population(cfg, seed=seed)
+    champion = pop.run(SerialEvaluator(task, cfg.fine_tune), generations)
+    return {"solved": pop.solved(), "generations": pop.generation + 1, "evaluations": pop.evaluations,
+            "gradient_steps": 0, "seconds": time.perf_counter() - start, "size": champion.size()}
+
+
+def bench_double_pole(seeds: int, generations: int, workers: int) -> None:
+    runs = map_runs(double_pole_run, [(s, generations) for s in range(seeds)], workers)
     report_runs(f"Double pole with velocities ({seeds} seeds)", runs, "NEAT paper: 3,600 evaluations")
 
 
@@ -165,8 +171,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=100, help="XOR runs per mode")
     parser.add_argument("--generations", type=int, default=300, help="generation budget per run")
-    parser.add_argument("--pole-seeds", type=int, default=10)
-    parser.add_argument("--workers", type=int, default=1, help="processes for the XOR seeds")
+    parser.add_argument("--pole-seeds", type=int, default=40)
+    parser.add_argument("--workers", type=int, default=1, help="processes for the XOR and double-pole seeds")
     parser.add_argument("--skip", default="", help=f"comma-separated sections to skip: {', '.join(SECTIONS)}")
     args = parser.parse_args()
     skip = {s for s in args.skip.split(",") if s}
@@ -178,7 +184,7 @@ def main() -> None:
     if "xor-lamarckian" not in skip:
         bench_xor("lamarckian", args.seeds, args.generations, args.workers)
     if "double-pole" not in skip:
-        bench_double_pole(args.pole_seeds, 200)
+        bench_double_pole(args.pole_seeds, 200, args.workers)
     if "evolution-step" not in skip:
         bench_evolution_step()
 

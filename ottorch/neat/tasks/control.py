@@ -357,12 +357,14 @@ class DoublePoleTask(Task):
         return (0.0, 0.0, math.radians(self.initial_angle), 0.0, 0.0, 0.0)
 
     def default_config(self, mode: str | None = None) -> NEATConfig:
-        """The NEAT paper's double pole setup: 150 genomes, inputs fully connected to one sigmoid
-        output, the paper's mutation and speciation rates, no fine-tuning. Without velocities the
-        same with recurrent connections allowed (the paper's 1,000 genomes with c3 = 3 and threshold
-        4 split into hundreds of two-genome species here and need several times the wall time)."""
+        """The NEAT paper's double pole setup, inputs fully connected to one sigmoid output, the
+        paper's mutation and speciation rates, no fine-tuning, but 30 genomes instead of 150: over 40
+        seeds 30 genomes needed 1,048 evaluations on average (all solved), 50 needed 1,510 and the
+        paper's 150 needed 2,932 (20 seeds). Without velocities: 150 genomes with recurrent
+        connections allowed (the paper's 1,000 genomes with c3 = 3 and threshold 4 split into
+        hundreds of two-genome species here and need several times the wall time)."""
         return NEATConfig(
-            pop_size=150, fitness_threshold=self.fitness_threshold,
+            pop_size=30 if self.velocities else 150, fitness_threshold=self.fitness_threshold,
             genome=GenomeConfig(num_inputs=self.num_inputs, num_outputs=1, feed_forward=self.velocities,
                                 activation_default="sigmoid", activation_options=("sigmoid",)),
             fine_tune=_NO_FINE_TUNING,

@@ -293,7 +293,7 @@ def test_double_pole_without_velocities_feeds_three_positions_to_a_recurrent_gen
 def test_double_pole_default_config_and_arguments():
     task = DoublePoleTask()
     cfg = task.default_config()
-    assert (cfg.pop_size, cfg.genome.num_inputs, cfg.genome.num_outputs) == (150, 6, 1)
+    assert (cfg.pop_size, cfg.genome.num_inputs, cfg.genome.num_outputs) == (30, 6, 1)
     assert (cfg.fine_tune.mode, cfg.genome.output_activation or cfg.genome.activation_default) == ("none", "sigmoid")
     assert task.input_scale == (2.4, 10.0, 0.62832, 5.0, 0.62832, 5.0)
     with pytest.raises(ValueError, match="max_steps"):
