@@ -51,7 +51,10 @@ class SupervisedTask(Task):
         return out[:, -1] if out.ndim == 3 else out
 
     def loss(self, net, x: Tensor, y: Tensor) -> Tensor:
-        out = self.outputs(net, x)
+        return self.criterion(self.outputs(net, x), y)
+
+    def criterion(self, out: Tensor, y: Tensor) -> Tensor:
+        """The ``loss_kind`` loss of outputs ``out`` against targets ``y``."""
         if self.loss_kind == "ce":
             return F.cross_entropy(out, y)
         if self.loss_kind == "bce":
@@ -59,6 +62,28 @@ class SupervisedTask(Task):
             p = out[:, 0].clamp(1e-6, 1 - 1e-6)
             return F.binary_cross_entropy(p, y)
         return F.mse_loss(out, y)
+
+
+class ClassificationTask(SupervisedTask):
+    """Class indices ("ce": one logit per class) or a 0/1 label ("bce": one sigmoid output). Fitness
+    is validation accuracy minus a small loss term, so that of two equally accurate networks the more
+    confident one wins."""
+
+    def _scores(self, net, x: Tensor, y: Tensor) -> tuple[float, float]:
+        """Accuracy and loss on ``(x, y)``."""
+        with ottorch.no_grad():
+            out = self.outputs(net, x)
+            loss = self.criterion(out, y).item()
+            hits = out.argmax(1) == y if self.loss_kind == "ce" else (out[:, 0] > 0.5).float() == y
+        return float(hits.float().mean().item()), loss
+
+    def fitness(self, net, genome: Genome, rng: np.random.Generator) -> float:
+        acc, loss = self._scores(net, self.x_val, self.y_val)
+        return acc - 0.01 * min(loss, 10.0)
+
+    def test_metric(self, net, genome: Genome) -> dict[str, float]:
+        acc, loss = self._scores(net, self.x_test, self.y_test)
+        return {"accuracy": acc, "loss": loss}
 
 
 class XORTask(SupervisedTask):
@@ -115,7 +140,7 @@ class XORTask(SupervisedTask):
         return {"patterns_correct": float(correct.sum()), "accuracy": float(correct.mean())}
 
 
-class IrisTask(SupervisedTask):
+class IrisTask(ClassificationTask):
     """Iris with a stratified 60/20/20 split (fixed seed), standardised on the training split.
     Three logit outputs, cross-entropy; fitness is validation accuracy minus a small loss term."""
 
@@ -144,20 +169,6 @@ class IrisTask(SupervisedTask):
             species=SpeciesConfig(target_num_species=5),
             fine_tune=FineTuneConfig(lr=0.05, steps=200, batch_size=32),
         )
-
-    def _scores(self, net, x: Tensor, y: Tensor) -> tuple[float, float]:
-        with ottorch.no_grad():
-            out = net(x)
-            loss = F.cross_entropy(out, y).item()
-        return float((out.argmax(1) == y).float().mean().item()), loss
-
-    def fitness(self, net, genome: Genome, rng: np.random.Generator) -> float:
-        acc, loss = self._scores(net, self.x_val, self.y_val)
-        return acc - 0.01 * min(loss, 10.0)
-
-    def test_metric(self, net, genome: Genome) -> dict[str, float]:
-        acc, loss = self._scores(net, self.x_test, self.y_test)
-        return {"accuracy": acc, "loss": loss}
 
 
 class SineTask(SupervisedTask):
@@ -200,7 +211,7 @@ class SineTask(SupervisedTask):
         return {"max_abs_error": float(err.max().item()), "mean_abs_error": float(err.mean().item())}
 
 
-class ParityTask(SupervisedTask):
+class ParityTask(ClassificationTask):
     """Parity of bit sequences (fixed length): a recurrent genome reads one bit per step and its
     sigmoid output at the last step must be 1 for an odd number of ones. Fitness is validation
     accuracy minus a small loss term."""
@@ -230,16 +241,3 @@ class ParityTask(SupervisedTask):
             fine_tune=FineTuneConfig(lr=0.05, steps=150, batch_size=32, grad_clip=1.0),
         )
 
-    def _scores(self, net, x: Tensor, y: Tensor) -> tuple[float, float]:
-        with ottorch.no_grad():
-            p = self.outputs(net, x)[:, 0]
-            loss = F.binary_cross_entropy(p.clamp(1e-6, 1 - 1e-6), y).item()
-        return float(((p > 0.5).float() == y).float().mean().item()), loss
-
-    def fitness(self, net, genome: Genome, rng: np.random.Generator) -> float:
-        acc, loss = self._scores(net, self.x_val, self.y_val)
-        return acc - 0.01 * min(loss, 10.0)
-
-    def test_metric(self, net, genome: Genome) -> dict[str, float]:
-        acc, loss = self._scores(net, self.x_test, self.y_test)
-        return {"accuracy": acc, "loss": loss}
