@@ -51,9 +51,9 @@ class SupervisedTask(Task):
         return out[:, -1] if out.ndim == 3 else out
 
     def loss(self, net, x: Tensor, y: Tensor) -> Tensor:
-        return self.criterion(self.outputs(net, x), y)
+        return self.output_loss(self.outputs(net, x), y)
 
-    def criterion(self, out: Tensor, y: Tensor) -> Tensor:
+    def output_loss(self, out: Tensor, y: Tensor) -> Tensor:
         """The ``loss_kind`` loss of outputs ``out`` against targets ``y``."""
         if self.loss_kind == "ce":
             return F.cross_entropy(out, y)
@@ -73,7 +73,7 @@ class ClassificationTask(SupervisedTask):
         """Accuracy and loss on ``(x, y)``."""
         with ottorch.no_grad():
             out = self.outputs(net, x)
-            loss = self.criterion(out, y).item()
+            loss = self.output_loss(out, y).item()
             hits = out.argmax(1) == y if self.loss_kind == "ce" else (out[:, 0] > 0.5).float() == y
         return float(hits.float().mean().item()), loss
 
