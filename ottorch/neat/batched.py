@@ -1,0 +1,353 @@
+"""Batched phenotype: many genomes compiled together into stacked, padded arrays.
+
+``compile_table`` turns a ``GenomeTable`` into ``BatchedNetwork``s with numpy operations over all
+genes at once (no Python loop over genomes or genes): it finds the nodes that can reach an output,
+orders them by depth (longest feed-forward path from the inputs), numbers them per genome (outputs
+first) and scatters the weights into per-genome matrices.
+
+Every genome gets a padded size that depends on that genome alone: its node count rounded up to a
+power of two. Only genomes of the same size and kind (feed-forward or recurrent) share a
+``BatchedNetwork``. A stacked ``np.matmul`` gives each genome the bits a lone product of the same
+shape gives, and every other operation is elementwise or reduces within one genome, so a genome's
+numbers do not depend on which other genomes share its batch, or how many.
+
+A ``BatchedNetwork`` of G genomes holds ``weight`` (G, C, N) (feed-forward edges; C = inputs + N
+columns of the value buffer, N padded nodes), ``weight_rec`` (G, C, N) for delay-1 edges and
+``bias`` (G, N). One pass (``BatchStep``) evaluates depth level after depth level; level ``d`` is
+one stacked matmul over the value buffer, then the activations of the nodes at depth ``d``. Masks
+keep absent connections at exactly zero and give them no gradient.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+import ottorch
+from ottorch._functions import stack
+from ottorch._tensor import Tensor
+from ottorch._tensor_base import _make
+from ottorch.autograd.function import Primitive
+from ottorch.neat.activations import ACTIVATION_FUNCTIONS
+from ottorch.neat.config import ACTIVATIONS
+from ottorch.neat.table import GenomeTable
+from ottorch.nn.modules.module import Module
+from ottorch.nn.parameter import Parameter
+
+_FUNCTIONS = [ACTIVATION_FUNCTIONS[name] for name in ACTIVATIONS]
+
+
+def padded_size(nodes: np.ndarray) -> np.ndarray:
+    """The padded node count of genomes with ``nodes`` evaluated nodes: the next power of two."""
+    return 1 << np.ceil(np.log2(np.maximum(nodes, 1))).astype(np.int64)
+
+
+@dataclass
+class Structure:
+    """The phenotype structure of every genome of a table (from ``analyse``).
+
+    Per connection gene: ``used`` (enabled and on a path to an output), ``src_col`` (its source's
+    column in the value buffer) and ``dst_pos`` (its target's node position). Per node gene:
+    ``required``, ``position`` (outputs first, then hidden nodes by id) and ``depth`` (0 when not
+    required). Per genome: ``nodes`` (required count), ``depth``, ``recurrent`` and ``error``
+    (None, or why the genome cannot be compiled).
+    """
+
+    used: np.ndarray
+    src_col: np.ndarray
+    dst_pos: np.ndarray
+    required: np.ndarray
+    position: np.ndarray
+    node_depth: np.ndarray
+    nodes: np.ndarray
+    depth: np.ndarray
+    recurrent: np.ndarray
+    errors: dict[int, str]
+
+
+def analyse(table: GenomeTable) -> Structure:
+    """Required nodes, depths and positions of every genome of ``table``, all genomes at once."""
+    I, O, G = table.num_inputs, table.num_outputs, len(table)
+    errors: dict[int, str] = {}
+    n_row, n_id = table.n_row, table.n_id
+    span = int(n_id.max()) + 1 if len(n_id) else 1
+    node_key = n_row * span + n_id
+
+    def locate(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Node-table index of each (genome, id) (-1 for inputs) and whether it exists."""
+        keys = table.c_row * span + np.clip(ids, 0, span - 1)
+        pos = np.minimum(np.searchsorted(node_key, keys), max(len(node_key) - 1, 0))
+        found = (node_key[pos] == keys) & (ids < span) if len(node_key) else np.zeros(len(ids), bool)
+        is_input = (ids < 0) & (ids >= -I)
+        return np.where(is_input, -1, pos), found | is_input
+
+    src, src_ok = locate(table.c_in)
+    dst, dst_ok = locate(table.c_out)
+    broken = ~(src_ok & dst_ok & (table.c_out >= 0))
+    for g in np.unique(table.c_row[broken]).tolist():
+        errors[g] = "ValueError: a connection refers to a node the genome does not have"
+    enabled = table.c_enabled & ~broken
+    dst = np.where(broken, 0, dst)
+
+    # Nodes from which an output can be reached: outputs, then sources of edges into required nodes.
+    required = n_id < O
+    hidden_src = enabled & (src >= 0)
+    hs, hd = src[hidden_src], dst[hidden_src]
+    while True:
+        new = hs[required[hd] & ~required[hs]]
+        if new.size == 0:
+            break
+        required[new] = True
+    src_required = np.ones(len(src), dtype=bool)
+    src_required[src >= 0] = required[src[src >= 0]]
+    used = enabled & required[dst] & src_required
+
+    # Longest feed-forward path from the inputs, relaxed level by level for all genomes together.
+    nodes = np.bincount(n_row[required], minlength=G)
+    depth = required.astype(np.int64)
+    ff = used & ~table.c_rec
+    fs, fd = src[ff], dst[ff]
+    fs_hidden = fs >= 0
+    limit = int(nodes.max(initial=0)) + 1
+    for _ in range(limit):
+        candidate = np.where(fs_hidden, depth[np.maximum(fs, 0)], 0) + 1
+        relaxed = depth.copy()
+        np.maximum.at(relaxed, fd, candidate)
+        if np.array_equal(relaxed, depth):
+            break
+        depth = relaxed
+    cyclic = np.unique(n_row[depth > nodes[n_row]])
+    for g in cyclic.tolist():
+        errors.setdefault(g, f"ValueError: genome {int(table.keys[g])} has a cycle among feed-forward connections")
+
+    # Positions: required nodes of each genome numbered in node-table order (outputs have the lowest ids).
+    count = np.cumsum(required)
+    seg_start = np.searchsorted(n_row, np.arange(G))
+    before = np.concatenate([[0], count])[seg_start]
+    position = np.where(required, count - 1 - before[n_row], -1)
+    src_col = np.where(src >= 0, I + position[np.maximum(src, 0)], -table.c_in - 1)
+    dst_pos = position[dst]
+    genome_depth = np.zeros(G, dtype=np.int64)
+    np.maximum.at(genome_depth, n_row, depth)
+    recurrent = np.bincount(table.c_row[used & table.c_rec], minlength=G) > 0
+    return Structure(used, src_col, dst_pos, required, position, depth, nodes, genome_depth, recurrent, errors)
+
+
+def compile_table(table: GenomeTable, cap: Callable[[int, bool], int] | None = None,
+                  dtype=ottorch.float32) -> tuple[list[BatchedNetwork], dict[int, str]]:
+    """``BatchedNetwork``s covering every compilable genome of ``table``, and the errors of the others.
+
+    Genomes are grouped by (recurrent, padded size); ``cap(padded_size, recurrent)`` limits how many
+    genomes one network holds (no limit when None). Each network's ``genomes`` are indices into
+    ``table``, in table order.
+    """
+    s = analyse(table)
+    G = len(table)
+    ok = np.ones(G, dtype=bool)
+    ok[list(s.errors)] = False
+    size = padded_size(s.nodes)
+    kind = np.where(ok, size * 2 + s.recurrent, -1)
+    networks = []
+    conn_genome, node_genome = table.c_row, table.n_row
+    conn_order = np.argsort(kind[conn_genome], kind="stable")
+    node_order = np.argsort(kind[node_genome], kind="stable")
+    for k in np.unique(kind[ok]).tolist():
+        members = np.flatnonzero(kind == k)
+        n, recurrent = k // 2, bool(k % 2)
+        limit = max(1, cap(n, recurrent)) if cap is not None else len(members)
+        lo_c, hi_c = np.searchsorted(kind[conn_genome][conn_order], [k, k + 1])
+        lo_n, hi_n = np.searchsorted(kind[node_genome][node_order], [k, k + 1])
+        conns, genes = conn_order[lo_c:hi_c], node_order[lo_n:hi_n]
+        for start in range(0, len(members), limit):
+            chunk = members[start:start + limit]
+            c = conns[(conn_genome[conns] >= chunk[0]) & (conn_genome[conns] <= chunk[-1])]
+            m = genes[(node_genome[genes] >= chunk[0]) & (node_genome[genes] <= chunk[-1])]
+            networks.append(BatchedNetwork(table, s, chunk, n, recurrent, c, m, dtype))
+    return networks, s.errors
+
+
+@dataclass(frozen=True)
+class Level:
+    """The nodes at one depth: their mask (G, 1, N) and, per activation present, its functions and mask."""
+
+    mask: np.ndarray
+    groups: tuple[tuple[Callable, Callable, np.ndarray], ...]
+
+
+class BatchStep(Primitive):
+    """One pass of a ``BatchedNetwork`` as a single autograd primitive.
+
+    Inputs: ``x (G or 1, B, inputs)``, ``weight (G, C, N)``, ``bias (G, N)``, the previous step's
+    value buffer ``prev (G, B, C)`` or None, and ``weight_rec (G, C, N)`` or None. Output: the value
+    buffer ``(G, B, C)`` (inputs, then node values) or, with ``outputs_only``, the output nodes
+    ``(G, B, outputs)``. The forward runs one stacked matmul per depth level; the backward walks the
+    levels in reverse and forms each weight gradient with one more stacked matmul.
+    """
+
+    def forward(ctx, x, weight, bias, prev, weight_rec, net, outputs_only=False):
+        G, I, N = weight.shape[0], net.num_inputs, weight.shape[2]
+        values = np.zeros((G, x.shape[1], I + N), dtype=weight.dtype)
+        values[:, :, :I] = x
+        nodes = values[:, :, I:]
+        pre = np.zeros((G, x.shape[1], N), dtype=weight.dtype)
+        recurrent_in = np.matmul(prev, weight_rec) if prev is not None and weight_rec is not None else None
+        bias3 = bias[:, None, :]
+        with np.errstate(all="ignore"):  # nodes outside the current level may hold anything; they are masked
+            for level in net.levels:
+                z = np.matmul(values, weight)
+                if recurrent_in is not None:
+                    z += recurrent_in
+                z *= net.response
+                z += bias3
+                for f, _, mask in level.groups:
+                    np.copyto(nodes, f(z), where=mask)
+                np.copyto(pre, z, where=level.mask)
+        ctx.save_for_backward(values, pre, weight, prev, weight_rec)
+        ctx.net, ctx.outputs_only, ctx.shared_x = net, outputs_only, x.shape[0] != G
+        return values[:, :, I:I + net.num_outputs] if outputs_only else values
+
+    def backward(ctx, g):
+        values, pre, weight, prev, weight_rec = ctx.saved_tensors
+        net, I = ctx.net, ctx.net.num_inputs
+        if ctx.outputs_only:
+            dv = np.zeros(values.shape, dtype=g.dtype)
+            dv[:, :, I:I + net.num_outputs] = g
+        else:
+            dv = g.copy()
+        nodes = values[:, :, I:]
+        dz_all = np.zeros(pre.shape, dtype=values.dtype)
+        weight_t = np.swapaxes(weight, 1, 2)
+        with np.errstate(all="ignore"):
+            for level in reversed(net.levels):
+                dz = np.zeros(pre.shape, dtype=values.dtype)
+                for _, df, mask in level.groups:
+                    np.copyto(dz, dv[:, :, I:] * df(pre, nodes), where=mask)
+                dz_all += dz
+                dz *= net.response
+                dv += np.matmul(dz, weight_t)
+        ds = dz_all * net.response
+        need_x, need_w, need_b, need_prev, need_rec = ctx.needs_input_grad[:5]
+        grad_w = np.matmul(np.swapaxes(values, 1, 2), ds) * net.ff_mask if need_w else None
+        grad_b = dz_all.sum(axis=1) if need_b else None
+        grad_prev = grad_rec = None
+        if prev is not None and weight_rec is not None:
+            if need_prev:
+                grad_prev = np.matmul(ds, np.swapaxes(weight_rec, 1, 2))
+            if need_rec:
+                grad_rec = np.matmul(np.swapaxes(prev, 1, 2), ds) * net.rec_mask
+        grad_x = None
+        if need_x:
+            grad_x = dv[:, :, :I].sum(axis=0, keepdims=True) if ctx.shared_x else dv[:, :, :I]
+        return grad_x, grad_w, grad_b, grad_prev, grad_rec
+
+
+class BatchedNetwork(Module):
+    """The trainable networks of G genomes of equal padded size, evaluated together.
+
+    Shapes: input ``(G, B, inputs)`` -> ``(G, B, outputs)``; a sequence ``(G, B, T, inputs)`` ->
+    ``(G, B, T, outputs)``, one pass per time step (delay-1 edges read the previous step). A leading
+    dimension of 1 instead of G feeds the same data to every genome.
+    """
+
+    def __init__(self, table: GenomeTable, s: Structure, genomes: np.ndarray, size: int, recurrent: bool,
+                 conns: np.ndarray, genes: np.ndarray, dtype=ottorch.float32) -> None:
+        super().__init__()
+        np_dtype = ottorch._dtype.to_numpy(dtype)
+        G, I, N = len(genomes), table.num_inputs, size
+        self.genomes = genomes
+        self.num_inputs, self.num_outputs, self.size = I, table.num_outputs, size
+        self.is_recurrent = recurrent
+        local = np.zeros(len(table), dtype=np.int64)
+        local[genomes] = np.arange(G)
+
+        conns = conns[s.used[conns]]
+        self.conn_index = conns
+        self.conn_at = (local[table.c_row[conns]], s.src_col[conns], s.dst_pos[conns])
+        self.conn_rec = table.c_rec[conns]
+        genes = genes[s.required[genes]]
+        self.node_index = genes
+        self.node_at = (local[table.n_row[genes]], s.position[genes])
+
+        ff = ~self.conn_rec
+        shape = (G, I + N, N)
+        w = np.zeros(shape, dtype=np_dtype)
+        at_ff = tuple(a[ff] for a in self.conn_at)
+        w[at_ff] = table.c_weight[conns[ff]]
+        self.ff_mask = np.zeros(shape, dtype=np_dtype)
+        self.ff_mask[at_ff] = 1
+        self.weight = Parameter(_make(w, False, None))
+        self.weight_rec = None
+        self.rec_mask = None
+        if recurrent:
+            at_rec = tuple(a[~ff] for a in self.conn_at)
+            wr = np.zeros(shape, dtype=np_dtype)
+            wr[at_rec] = table.c_weight[conns[~ff]]
+            self.rec_mask = np.zeros(shape, dtype=np_dtype)
+            self.rec_mask[at_rec] = 1
+            self.weight_rec = Parameter(_make(wr, False, None))
+        b = np.zeros((G, N), dtype=np_dtype)
+        b[self.node_at] = table.n_bias[genes]
+        self.bias = Parameter(_make(b, False, None))
+        response = np.ones((G, N), dtype=np_dtype)
+        response[self.node_at] = table.n_response[genes]
+        self.response = response[:, None, :]
+
+        depth = np.zeros((G, N), dtype=np.int64)
+        depth[self.node_at] = s.node_depth[genes]
+        act = np.zeros((G, N), dtype=np.int64)
+        act[self.node_at] = table.n_act[genes]
+        self.levels = []
+        for d in range(1, int(depth.max(initial=0)) + 1):
+            at = depth == d
+            groups = tuple((*_FUNCTIONS[a], (at & (act == a))[:, None, :]) for a in np.unique(act[at]).tolist())
+            self.levels.append(Level(at[:, None, :], groups))
+
+    @property
+    def num_genomes(self) -> int:
+        return len(self.genomes)
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.ndim not in (3, 4) or x.shape[-1] != self.num_inputs or x.shape[0] not in (1, self.num_genomes):
+            raise ValueError(
+                f"batched network of {self.num_genomes} genomes: expected input (G or 1, B, {self.num_inputs}) or "
+                f"(G or 1, B, T, {self.num_inputs}) with G = {self.num_genomes}, got {list(x.shape)}")
+        if x.dtype != self.weight.dtype:
+            x = x.type(self.weight.dtype)
+        if x.ndim == 3:
+            return BatchStep.apply(x, self.weight, self.bias, None, self.weight_rec, net=self, outputs_only=True)
+        outputs, prev = [], None
+        lo, hi = self.num_inputs, self.num_inputs + self.num_outputs
+        for t in range(x.shape[2]):
+            prev = BatchStep.apply(x[:, :, t], self.weight, self.bias, prev if self.is_recurrent else None,
+                                   self.weight_rec, net=self)
+            outputs.append(prev[:, :, lo:hi])
+        return stack(outputs, dim=2)
+
+    def parameters_to_train(self, biases: bool) -> list[Parameter]:
+        """The stacked parameters fine-tuning updates."""
+        params = [self.weight] if self.weight_rec is None else [self.weight, self.weight_rec]
+        return params + [self.bias] if biases else params
+
+    def export(self) -> tuple[np.ndarray, np.ndarray]:
+        """Trained values in table order: weights of ``conn_index`` and biases of ``node_index`` (float64)."""
+        w = np.empty(len(self.conn_index))
+        ff = ~self.conn_rec
+        w[ff] = self.weight.detach().numpy()[tuple(a[ff] for a in self.conn_at)]
+        if self.weight_rec is not None:
+            w[~ff] = self.weight_rec.detach().numpy()[tuple(a[~ff] for a in self.conn_at)]
+        return w, self.bias.detach().numpy()[self.node_at].astype(np.float64)
+
+    def estimate_bytes(self, samples: int) -> int:
+        """Rough memory of training this network on ``samples`` (batch x time steps) per genome."""
+        return estimate_bytes(self.num_inputs, self.size, self.is_recurrent, samples) * self.num_genomes
+
+
+def estimate_bytes(num_inputs: int, size: int, recurrent: bool, samples: int, itemsize: int = 4) -> int:
+    """Bytes one genome of padded ``size`` needs while training on ``samples`` (batch x time steps):
+    parameters with gradient, optimizer state and mask, and the saved and temporary buffers of a pass."""
+    columns = num_inputs + size
+    params = columns * size * (2 if recurrent else 1) * 5
+    buffers = samples * (columns + size) * 4
+    return (params + buffers) * itemsize
