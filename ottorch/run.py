@@ -179,6 +179,9 @@ class _EvaluatorWithProgress:
     def evaluate(self, genomes, seeds):
         return self.evaluator.evaluate(genomes, seeds, progress=self.reporter.advance)
 
+    def evaluate_table(self, table, seeds):
+        return self.evaluator.evaluate_table(table, seeds, progress=self.reporter.advance)
+
 
 def _truncate_history(path: Path, generation: int) -> None:
     """Drop history rows past the checkpoint being resumed (the killed run may have got further)."""

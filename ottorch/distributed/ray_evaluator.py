@@ -1,10 +1,11 @@
 """``RayEvaluator``: the ``Evaluator`` protocol on long-lived Ray actors, on one machine or a cluster.
 
-Each generation the genomes are cut into shards, each a compact list of genome dicts and seeds, and
-an idle actor takes the next shard (``plan_shards``: the largest genomes first, shards shrinking
-towards the end so the workers finish together). Actors evaluate shards with the same function as ``SerialEvaluator``
-and the same seeds, single-threaded BLAS included, so the results are identical whatever the number
-of workers or nodes. Fault tolerance:
+Each generation the genomes are cut into shards, each a ``GenomeTable`` slice (numpy arrays) and
+its seeds, and an idle actor takes the next shard (``plan_shards``: the largest genomes first,
+shards shrinking towards the end so the workers finish together). Actors evaluate a shard as
+batches with the same function as ``SerialEvaluator`` and the same seeds, single-threaded BLAS
+included, and send back ``TableResults`` arrays; a genome's numbers do not depend on its batch-mates,
+so the results are identical whatever the number of workers or nodes. Fault tolerance:
 
 - a shard whose worker dies is re-run, one genome per shard, on a restarted worker: the generation
   completes with nothing lost;
@@ -28,10 +29,14 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+
 import ottorch
+from ottorch.neat.batch_eval import TableResults
 from ottorch.neat.config import FineTuneConfig
 from ottorch.neat.finetune import EvalResult
 from ottorch.neat.genome import Genome
+from ottorch.neat.table import GenomeTable
 from ottorch.neat.tasks.base import Task
 
 log = logging.getLogger("ottorch.distributed")
@@ -150,36 +155,41 @@ class RayEvaluator:
     def evaluate(self, genomes: list[Genome], seeds: list[int],
                  progress: Callable[[int], None] | None = None) -> list[EvalResult]:
         """One ``EvalResult`` per genome, in order; ``progress(n)`` is called as genomes finish."""
+        table = GenomeTable.from_genomes(genomes)
+        return self.evaluate_table(table, seeds, progress).to_list(table)
+
+    def evaluate_table(self, table: GenomeTable, seeds, progress: Callable[[int], None] | None = None) -> TableResults:
+        """The results of every genome of ``table``, in order; ``progress(n)`` is called as genomes finish."""
         ray = self._ray
-        payload = [(g.to_dict(), int(s)) for g, s in zip(genomes, seeds)]
+        seeds = np.asarray(seeds, dtype=np.int64)
         # Fine-tuning cost grows with the genome's size; the results do not depend on the order.
-        costs = [len(g.nodes) + len(g.connections) for g in genomes]
-        pending = deque(plan_shards(costs, self.workers, self.shards_per_worker))
-        results: list[EvalResult | None] = [None] * len(payload)
-        crashes = [0] * len(payload)
+        costs = (np.diff(table.starts("c")) + np.diff(table.starts("n"))).tolist()
+        pending = deque(np.asarray(shard, dtype=np.int64)
+                        for shard in plan_shards(costs, self.workers, self.shards_per_worker))
+        out = TableResults.start(table, self.worst_fitness)
+        crashes = np.zeros(len(table), dtype=np.int64)
         idle = list(range(len(self._actors)))
         running: dict = {}
         while pending or running:
             while pending and idle:
                 shard, slot = pending.popleft(), idle.pop()
-                ref = self._actors[slot].evaluate.remote([payload[i] for i in shard])
+                ref = self._actors[slot].evaluate_table.remote(table.take(shard).arrays(), seeds[shard])
                 running[ref] = (shard, slot)
             done, _ = ray.wait(list(running), num_returns=1)
             shard, slot = running.pop(done[0])
             try:
-                out = ray.get(done[0])
+                part = ray.get(done[0])
             except (ray.exceptions.RayActorError, ray.exceptions.WorkerCrashedError) as e:
                 self._replace(slot)
-                self._charge(shard, crashes, results, pending, genomes, f"its worker died ({type(e).__name__})")
+                self._charge(shard, crashes, out, pending, table, f"its worker died ({type(e).__name__})")
             except ray.exceptions.RayTaskError as e:
-                self._charge(shard, crashes, results, pending, genomes, f"the worker raised {e.cause!r}")
+                self._charge(shard, crashes, out, pending, table, f"the worker raised {e.cause!r}")
             else:
-                for i, d in zip(shard, out):
-                    results[i] = EvalResult(**d)
+                out.place(table, shard, TableResults.from_arrays(part))
                 if progress is not None:
                     progress(len(shard))
             idle.append(slot)
-        return results  # type: ignore[return-value]
+        return out
 
     def _replace(self, slot: int) -> None:
         try:
@@ -189,17 +199,17 @@ class RayEvaluator:
         self._actors[slot] = self._new_actor()
         self.restarts += 1
 
-    def _charge(self, shard: list[int], crashes: list[int], results: list, pending: deque, genomes: list[Genome],
+    def _charge(self, shard: np.ndarray, crashes: np.ndarray, out: TableResults, pending: deque, table: GenomeTable,
                 reason: str) -> None:
         """Count a crash against every genome of a failed shard and re-queue them one per shard."""
-        for i in shard:
+        for i in shard.tolist():
             crashes[i] += 1
             if crashes[i] >= self.max_crashes:
-                message = f"genome {genomes[i].key}: worst fitness because {reason} {crashes[i]} times"
+                message = f"genome {int(table.keys[i])}: worst fitness because {reason} {crashes[i]} times"
                 log.warning(message)
-                results[i] = EvalResult(genomes[i].key, self.worst_fitness, error=message)
+                out.errors[i] = message
             else:
-                pending.append([i])
+                pending.append(np.array([i]))
 
     def close(self) -> None:
         """Stop the actors, and Ray itself if this evaluator started it."""

@@ -1,15 +1,15 @@
 """``EvalWorker``: the per-process evaluator a Ray actor wraps. It receives the task once, then
-evaluates shards of genome payloads with exactly the function ``SerialEvaluator`` uses."""
+evaluates shards (``GenomeTable`` arrays and seeds) with exactly the function ``SerialEvaluator``
+uses, and returns ``TableResults`` arrays: no per-genome Python objects cross the wire."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import asdict
 
+from ottorch.neat.batch_eval import evaluate_table
 from ottorch.neat.config import FineTuneConfig
 from ottorch.neat.evaluator import single_threaded_blas
-from ottorch.neat.finetune import evaluate_genome
-from ottorch.neat.genome import Genome
+from ottorch.neat.table import GenomeTable
 
 
 def load_task(task_bytes: bytes):
@@ -20,16 +20,16 @@ def load_task(task_bytes: bytes):
 
 
 class EvalWorker:
-    """Holds the task for the life of the actor and evaluates shards ``[(genome dict, seed), ...]``."""
+    """Holds the task for the life of the actor and evaluates shards of genome tables."""
 
     def __init__(self, task_bytes: bytes, fine_tune: dict) -> None:
         self.task = load_task(task_bytes)
         self.fine_tune = FineTuneConfig(**fine_tune)
 
-    def evaluate(self, shard: list[tuple[dict, int]]) -> list[dict]:
-        """One result dict per (genome, seed), in order."""
+    def evaluate_table(self, table: dict, seeds) -> dict:
+        """``TableResults`` arrays of the genomes of ``table`` (``GenomeTable.arrays()``), in order."""
         with single_threaded_blas():
-            return [asdict(evaluate_genome(Genome.from_dict(g), self.task, self.fine_tune, seed)) for g, seed in shard]
+            return evaluate_table(GenomeTable.from_arrays(table), seeds, self.task, self.fine_tune).arrays()
 
     def pid(self) -> int:
         return os.getpid()

@@ -170,85 +170,103 @@ def compile_table(table: GenomeTable, cap: Callable[[int, bool], int] | None = N
 
 @dataclass(frozen=True)
 class Level:
-    """The nodes at one depth: their mask (G, 1, N) and, per activation present, its functions and mask."""
+    """The nodes at one depth, per activation present: its functions, the nodes' flat indices
+    (``genome * N + position``) into the (G * N) node rows, and their rows of the (G * C) value buffer."""
 
-    mask: np.ndarray
-    groups: tuple[tuple[Callable, Callable, np.ndarray], ...]
+    groups: tuple[tuple[Callable, Callable, np.ndarray, np.ndarray], ...]
 
 
 class BatchStep(Primitive):
     """One pass of a ``BatchedNetwork`` as a single autograd primitive.
 
-    Inputs: ``x (G or 1, B, inputs)``, ``weight (G, C, N)``, ``bias (G, N)``, the previous step's
-    value buffer ``prev (G, B, C)`` or None, and ``weight_rec (G, C, N)`` or None. Output: the value
-    buffer ``(G, B, C)`` (inputs, then node values) or, with ``outputs_only``, the output nodes
-    ``(G, B, outputs)``. The forward runs one stacked matmul per depth level; the backward walks the
-    levels in reverse and forms each weight gradient with one more stacked matmul.
+    Inputs: ``x (G or 1, B, inputs)``, ``weight (G, N, C)``, ``bias (G, N)``, the previous step's
+    value buffer ``prev (G, C, B)`` or None, and ``weight_rec (G, N, C)`` or None. Output: the value
+    buffer ``(G, C, B)`` (input rows, then node rows) or, with ``outputs_only``, the output nodes
+    ``(G, B, outputs)``. Node values are rows of B samples, so each level gathers just its own nodes'
+    rows: one stacked matmul ``weight @ values`` per depth level, then the activations of that
+    level's rows. The backward walks the levels in reverse with one stacked matmul each and forms
+    each weight gradient with one more.
     """
 
     def forward(ctx, x, weight, bias, prev, weight_rec, net, outputs_only=False):
-        G, I, N = weight.shape[0], net.num_inputs, weight.shape[2]
-        values = np.zeros((G, x.shape[1], I + N), dtype=weight.dtype)
-        values[:, :, :I] = x
-        nodes = values[:, :, I:]
-        pre = np.zeros((G, x.shape[1], N), dtype=weight.dtype)
-        recurrent_in = np.matmul(prev, weight_rec) if prev is not None and weight_rec is not None else None
-        bias3 = bias[:, None, :]
-        with np.errstate(all="ignore"):  # nodes outside the current level may hold anything; they are masked
+        G, N, C = weight.shape
+        I, B = net.num_inputs, x.shape[1]
+        values = np.zeros((G, C, B), dtype=weight.dtype)
+        values[:, :I, :] = np.swapaxes(x, 1, 2)
+        rows = values.reshape(G * C, B)
+        recurrent_in = None
+        if prev is not None and weight_rec is not None:
+            recurrent_in = np.matmul(weight_rec, prev).reshape(G * N, B)
+        bias, response = bias.reshape(G * N, 1), net.response
+        pre = []
+        with np.errstate(all="ignore"):
             for level in net.levels:
-                z = np.matmul(values, weight)
-                if recurrent_in is not None:
-                    z += recurrent_in
-                z *= net.response
-                z += bias3
-                for f, _, mask in level.groups:
-                    np.copyto(nodes, f(z), where=mask)
-                np.copyto(pre, z, where=level.mask)
-        ctx.save_for_backward(values, pre, weight, prev, weight_rec)
+                z_all = np.matmul(weight, values).reshape(G * N, B)
+                for f, _, nodes, at in level.groups:
+                    z = z_all[nodes]
+                    if recurrent_in is not None:
+                        z += recurrent_in[nodes]
+                    z *= response[nodes]
+                    z += bias[nodes]
+                    rows[at] = f(z)
+                    pre.append(z)
+        ctx.save_for_backward(values, weight, prev, weight_rec, *pre)
         ctx.net, ctx.outputs_only, ctx.shared_x = net, outputs_only, x.shape[0] != G
-        return values[:, :, I:I + net.num_outputs] if outputs_only else values
+        if outputs_only:
+            return np.ascontiguousarray(np.swapaxes(values[:, I:I + net.num_outputs], 1, 2))
+        return values
 
     def backward(ctx, g):
-        values, pre, weight, prev, weight_rec = ctx.saved_tensors
+        values, weight, prev, weight_rec, *pre = ctx.saved_tensors
         net, I = ctx.net, ctx.net.num_inputs
+        G, N, C = weight.shape
+        B = values.shape[2]
         if ctx.outputs_only:
             dv = np.zeros(values.shape, dtype=g.dtype)
-            dv[:, :, I:I + net.num_outputs] = g
+            dv[:, I:I + net.num_outputs] = np.swapaxes(g, 1, 2)
         else:
             dv = g.copy()
-        nodes = values[:, :, I:]
-        dz_all = np.zeros(pre.shape, dtype=values.dtype)
+        dv_rows = dv.reshape(G * C, B)
+        rows = values.reshape(G * C, B)
+        ds_all = np.zeros((G * N, B), dtype=values.dtype)
+        dz_all = np.zeros((G * N, B), dtype=values.dtype)
         weight_t = np.swapaxes(weight, 1, 2)
+        saved = iter(reversed(pre))
         with np.errstate(all="ignore"):
             for level in reversed(net.levels):
-                dz = np.zeros(pre.shape, dtype=values.dtype)
-                for _, df, mask in level.groups:
-                    np.copyto(dz, dv[:, :, I:] * df(pre, nodes), where=mask)
-                dz_all += dz
-                dz *= net.response
-                dv += np.matmul(dz, weight_t)
-        ds = dz_all * net.response
+                ds = np.zeros((G * N, B), dtype=values.dtype)
+                for _, df, nodes, at in reversed(level.groups):
+                    dz = dv_rows[at] * df(next(saved), rows[at])
+                    dz_all[nodes] = dz
+                    ds[nodes] = dz * net.response[nodes]
+                ds_all += ds
+                dv += np.matmul(weight_t, ds.reshape(G, N, B))
+        ds_all = ds_all.reshape(G, N, B)
         need_x, need_w, need_b, need_prev, need_rec = ctx.needs_input_grad[:5]
-        grad_w = np.matmul(np.swapaxes(values, 1, 2), ds) * net.ff_mask if need_w else None
-        grad_b = dz_all.sum(axis=1) if need_b else None
+        grad_w = np.matmul(ds_all, np.swapaxes(values, 1, 2)) * net.ff_mask if need_w else None
+        grad_b = dz_all.reshape(G, N, B).sum(axis=2) if need_b else None
         grad_prev = grad_rec = None
         if prev is not None and weight_rec is not None:
             if need_prev:
-                grad_prev = np.matmul(ds, np.swapaxes(weight_rec, 1, 2))
+                grad_prev = np.matmul(np.swapaxes(weight_rec, 1, 2), ds_all)
             if need_rec:
-                grad_rec = np.matmul(np.swapaxes(prev, 1, 2), ds) * net.rec_mask
+                grad_rec = np.matmul(ds_all, np.swapaxes(prev, 1, 2)) * net.rec_mask
         grad_x = None
         if need_x:
-            grad_x = dv[:, :, :I].sum(axis=0, keepdims=True) if ctx.shared_x else dv[:, :, :I]
+            grad_x = np.swapaxes(dv[:, :I], 1, 2)
+            if ctx.shared_x:
+                grad_x = grad_x.sum(axis=0, keepdims=True)
         return grad_x, grad_w, grad_b, grad_prev, grad_rec
 
 
 class BatchedNetwork(Module):
-    """The trainable networks of G genomes of equal padded size, evaluated together.
+    """The trainable networks of G genomes of equal padded size N, evaluated together.
 
     Shapes: input ``(G, B, inputs)`` -> ``(G, B, outputs)``; a sequence ``(G, B, T, inputs)`` ->
     ``(G, B, T, outputs)``, one pass per time step (delay-1 edges read the previous step). A leading
-    dimension of 1 instead of G feeds the same data to every genome.
+    dimension of 1 instead of G feeds the same data to every genome. Parameters: ``weight``
+    ``(G, N, C)`` (like ``nn.Linear``: out, in; C = inputs + N), ``weight_rec`` ``(G, N, C)`` for
+    recurrent genomes, ``bias`` ``(G, N)``.
     """
 
     def __init__(self, table: GenomeTable, s: Structure, genomes: np.ndarray, size: int, recurrent: bool,
@@ -264,14 +282,14 @@ class BatchedNetwork(Module):
 
         conns = conns[s.used[conns]]
         self.conn_index = conns
-        self.conn_at = (local[table.c_row[conns]], s.src_col[conns], s.dst_pos[conns])
+        self.conn_at = (local[table.c_row[conns]], s.dst_pos[conns], s.src_col[conns])
         self.conn_rec = table.c_rec[conns]
         genes = genes[s.required[genes]]
         self.node_index = genes
         self.node_at = (local[table.n_row[genes]], s.position[genes])
 
         ff = ~self.conn_rec
-        shape = (G, I + N, N)
+        shape = (G, N, I + N)
         w = np.zeros(shape, dtype=np_dtype)
         at_ff = tuple(a[ff] for a in self.conn_at)
         w[at_ff] = table.c_weight[conns[ff]]
@@ -292,17 +310,22 @@ class BatchedNetwork(Module):
         self.bias = Parameter(_make(b, False, None))
         response = np.ones((G, N), dtype=np_dtype)
         response[self.node_at] = table.n_response[genes]
-        self.response = response[:, None, :]
+        self.response = response.reshape(G * N, 1)
 
-        depth = np.zeros((G, N), dtype=np.int64)
-        depth[self.node_at] = s.node_depth[genes]
-        act = np.zeros((G, N), dtype=np.int64)
-        act[self.node_at] = table.n_act[genes]
+        flat = self.node_at[0] * N + self.node_at[1]
+        depth = s.node_depth[genes]
+        act = table.n_act[genes].astype(np.int64)
+        order = np.lexsort((flat, act, depth))
+        flat, depth, act = flat[order], depth[order], act[order]
         self.levels = []
         for d in range(1, int(depth.max(initial=0)) + 1):
             at = depth == d
-            groups = tuple((*_FUNCTIONS[a], (at & (act == a))[:, None, :]) for a in np.unique(act[at]).tolist())
-            self.levels.append(Level(at[:, None, :], groups))
+            groups = []
+            for a in np.unique(act[at]).tolist():
+                nodes = flat[at & (act == a)]
+                g, n = np.divmod(nodes, N)
+                groups.append((*_FUNCTIONS[a], nodes, g * (I + N) + I + n))
+            self.levels.append(Level(tuple(groups)))
 
     @property
     def num_genomes(self) -> int:
@@ -322,8 +345,8 @@ class BatchedNetwork(Module):
         for t in range(x.shape[2]):
             prev = BatchStep.apply(x[:, :, t], self.weight, self.bias, prev if self.is_recurrent else None,
                                    self.weight_rec, net=self)
-            outputs.append(prev[:, :, lo:hi])
-        return stack(outputs, dim=2)
+            outputs.append(prev[:, lo:hi])
+        return stack(outputs, dim=3).permute(0, 2, 3, 1)
 
     def parameters_to_train(self, biases: bool) -> list[Parameter]:
         """The stacked parameters fine-tuning updates."""

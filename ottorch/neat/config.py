@@ -134,8 +134,14 @@ class FineTuneConfig:
     batch_size: int = 32
     #: Also train biases (and responses if they mutate).
     train_biases: bool = True
-    #: Clip the gradient norm (0: off).
+    #: Clip the gradient norm (0: off), per genome.
     grad_clip: float = 0.0
+    #: Genomes evaluated together as one batched computation: at most this many ...
+    max_batch_genomes: int = 2048
+    #: ... and at most about this much memory (MiB) per batch. Results do not depend on either.
+    max_batch_mb: float = 256.0
+    #: False evaluates one genome at a time through ``GenomeNetwork`` (the reference path).
+    batched: bool = True
 
 
 @dataclass(frozen=True)
@@ -272,6 +278,8 @@ def _validate(cfg: NEATConfig) -> None:
         (cfg.fine_tune.optimizer in ("adam", "sgd", "rmsprop", "adagrad", "adamw"),
          f"fine_tune.optimizer {cfg.fine_tune.optimizer!r} is not supported"),
         (cfg.fine_tune.steps >= 0 and cfg.fine_tune.batch_size >= 1, "fine_tune.steps/batch_size out of range"),
+        (cfg.fine_tune.max_batch_genomes >= 1 and cfg.fine_tune.max_batch_mb > 0,
+         "fine_tune.max_batch_genomes must be >= 1 and fine_tune.max_batch_mb > 0"),
     ]
     for ok, message in checks:
         if not ok:

@@ -21,7 +21,7 @@ from ottorch.neat.tasks.base import Task
 from ottorch.nn.utils import clip_grad_norm_
 from ottorch.optim import SGD, Adagrad, Adam, AdamW, RMSprop
 
-_OPTIMIZERS = {"adam": Adam, "adamw": AdamW, "sgd": SGD, "rmsprop": RMSprop, "adagrad": Adagrad}
+OPTIMIZERS = {"adam": Adam, "adamw": AdamW, "sgd": SGD, "rmsprop": RMSprop, "adagrad": Adagrad}
 
 
 @dataclass
@@ -57,7 +57,7 @@ def evaluate_genome(genome: Genome, task: Task, cfg: FineTuneConfig, seed: int) 
         if mode == "none" or cfg.steps == 0 or net.weight.numel() + net.bias.numel() == 0:
             return EvalResult(genome.key, before, fitness_before=before, seconds=time.perf_counter() - start)
         params = [net.weight, net.bias] if cfg.train_biases else [net.weight]
-        opt = _OPTIMIZERS[cfg.optimizer](params, lr=cfg.lr)
+        opt = OPTIMIZERS[cfg.optimizer](params, lr=cfg.lr)
         batches = task.batches(rng, cfg.batch_size)
         loss_value = math.nan
         for _ in range(cfg.steps):

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ottorch.neat.batch_eval import TableResults
 from ottorch.neat.config import NEATConfig
 from ottorch.neat.evaluator import Evaluator
 from ottorch.neat.finetune import EvalResult, evaluation_seed
@@ -28,6 +29,7 @@ from ottorch.neat.pool import GenePool
 from ottorch.neat.reporting import ReporterSet
 from ottorch.neat.reproduction import CompleteExtinctionError, reproduce
 from ottorch.neat.species import SpeciesSet
+from ottorch.neat.table import GenomeTable
 
 _CRITERIA = {"max": np.max, "min": np.min, "mean": np.mean}
 
@@ -80,22 +82,20 @@ class Population:
         seeds = [evaluation_seed(self.seed, self.generation, g.key) for g in genomes]
         return genomes, seeds
 
-    def tell(self, results: list[EvalResult], eval_seconds: float = 0.0) -> GenerationStats:
-        """Record the evaluation of the current generation (results in ``ask`` order)."""
+    def ask_table(self) -> tuple[GenomeTable, list[int]]:
+        """The genomes to evaluate now as one ``GenomeTable`` (rows in ``ask`` order) and their seeds."""
+        table = GenomeTable.from_pool(self.pool, self.tracker)
+        return table, [evaluation_seed(self.seed, self.generation, int(k)) for k in table.keys.tolist()]
+
+    def tell(self, results: list[EvalResult] | TableResults, eval_seconds: float = 0.0) -> GenerationStats:
+        """Record the evaluation of the current generation (results in ``ask`` order): a list of
+        ``EvalResult`` or the ``TableResults`` of ``ask_table``'s table."""
         if len(results) != len(self.pool):
             raise ValueError(f"expected {len(self.pool)} results, got {len(results)}")
-        fitness = np.empty(len(results))
-        errors = 0
-        for row, r in enumerate(results):
-            if r.key != self.pool.keys[row]:
-                raise ValueError(f"result {row} is for genome {r.key}, expected genome {self.pool.keys[row]}")
-            fitness[row] = r.fitness
-            if r.weights is not None:
-                self.pool.write_back(row, r.weights, r.biases or {})
-            if r.error is not None:
-                errors += 1
-                self.reporters.info(f"genome {r.key}: worst fitness because {r.error}")
-            self.gradient_steps += r.gradient_steps
+        if isinstance(results, TableResults):
+            fitness, errors = self._tell_table(results)
+        else:
+            fitness, errors = self._tell_list(results)
         self.evaluations += len(results)
         self.fitness = fitness
         best = int(np.argmax(fitness))
@@ -110,6 +110,38 @@ class Population:
         self.history.append(stats)
         self.reporters.post_evaluate(self, stats)
         return stats
+
+    def _tell_list(self, results: list[EvalResult]) -> tuple[np.ndarray, int]:
+        fitness = np.empty(len(results))
+        errors = 0
+        for row, r in enumerate(results):
+            if r.key != self.pool.keys[row]:
+                raise ValueError(f"result {row} is for genome {r.key}, expected genome {self.pool.keys[row]}")
+            fitness[row] = r.fitness
+            if r.weights is not None:
+                self.pool.write_back(row, r.weights, r.biases or {})
+            if r.error is not None:
+                errors += 1
+                self.reporters.info(f"genome {r.key}: worst fitness because {r.error}")
+            self.gradient_steps += r.gradient_steps
+        return fitness, errors
+
+    def _tell_table(self, results: TableResults) -> tuple[np.ndarray, int]:
+        wrong = np.flatnonzero(results.keys != self.pool.keys)
+        if len(wrong):
+            row = int(wrong[0])
+            raise ValueError(f"result {row} is for genome {results.keys[row]}, expected genome {self.pool.keys[row]}")
+        if len(results.c_weight) != len(self.pool.c_weight) or len(results.n_bias) != len(self.pool.n_bias):
+            raise ValueError("table results do not match the population's genes (were they made from ask_table?)")
+        # Lamarckian write-back: the rows of written genomes take their trained genes.
+        conns = results.written[self.pool.c_row]
+        self.pool.c_weight[conns] = results.c_weight[conns]
+        nodes = results.written[self.pool.n_row]
+        self.pool.n_bias[nodes] = results.n_bias[nodes]
+        for row, reason in sorted(results.errors.items()):
+            self.reporters.info(f"genome {int(results.keys[row])}: worst fitness because {reason}")
+        self.gradient_steps += int(results.gradient_steps.sum())
+        return results.fitness.astype(np.float64), len(results.errors)
 
     def solved(self) -> bool:
         cfg = self.config
@@ -143,9 +175,12 @@ class Population:
             if self.fitness is not None:  # resumed right after an evaluation
                 self.advance()
             self.reporters.start_generation(self)
-            genomes, seeds = self.ask()
             start = time.perf_counter()
-            results = evaluator.evaluate(genomes, seeds)
+            if hasattr(evaluator, "evaluate_table"):
+                table, seeds = self.ask_table()
+                results = evaluator.evaluate_table(table, seeds)
+            else:
+                results = evaluator.evaluate(*self.ask())
             self.tell(results, time.perf_counter() - start)
             done += 1
             if self.solved():

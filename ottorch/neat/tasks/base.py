@@ -1,11 +1,21 @@
-"""``Task``: how a genome is evaluated (data or environment, loss, fitness, held-out metric)."""
+"""``Task``: how a genome is evaluated (data or environment, loss, fitness, held-out metric).
+
+A task has two interfaces. The per-genome one (``fitness``, ``loss``, ``batches``, ``test_metric``)
+takes one ``GenomeNetwork``; every task implements it and it is the reference. The batched one
+(``batch_fitness``, ``batch_loss``, ``batch_minibatches``, ``batch_test_metric``) takes a
+``BatchedNetwork`` of G genomes and returns one value per genome; evaluators use it when
+``supports_batches()`` says the task's batched methods are at least as specific as its per-genome
+ones, and fall back to one genome at a time otherwise, so a user task that only implements the
+per-genome methods keeps working unchanged.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
+from ottorch._functions import stack
 from ottorch._tensor import Tensor
 from ottorch.neat.config import NEATConfig
 from ottorch.neat.genome import Genome
@@ -49,3 +59,48 @@ class Task:
     def test_metric(self, net, genome: Genome) -> dict[str, float]:
         """The task's metric on held-out data, for reporting the champion."""
         return {}
+
+    # ------------------------------------------------------------------ batched interface
+
+    def batch_fitness(self, net, rngs: Sequence[np.random.Generator]) -> np.ndarray:
+        """Fitness (G,) of the G genomes of the ``BatchedNetwork`` ``net``; ``rngs[i]`` is genome i's
+        evaluation generator (the one ``fitness`` would get)."""
+        raise NotImplementedError(f"task {self.name} has no batched fitness")
+
+    def batch_loss(self, net, x: Tensor, y: Tensor) -> Tensor:
+        """Differentiable loss (G,) of each genome on its mini-batch (``x``, ``y`` with a leading genome
+        dimension, of size G or 1); summing it and calling ``backward`` trains every genome at once."""
+        raise NotImplementedError(f"task {self.name} has no batched loss")
+
+    def batch_minibatches(self, rngs: Sequence[np.random.Generator],
+                          batch_size: int) -> Iterator[tuple[Tensor, Tensor]]:
+        """An endless stream of stacked mini-batches ``(x (G, B, ...), y (G, B, ...))``, genome i's drawn
+        with ``rngs[i]`` exactly as ``batches`` would draw them (this default stacks ``batches``)."""
+        streams = [self.batches(rng, batch_size) for rng in rngs]
+        while True:
+            xs, ys = zip(*(next(s) for s in streams))
+            yield stack(list(xs)), stack(list(ys))
+
+    def batch_test_metric(self, net) -> dict[str, np.ndarray]:
+        """``test_metric`` of each genome of ``net``: name -> values (G,)."""
+        raise NotImplementedError(f"task {self.name} has no batched test metric")
+
+    def evaluation_samples(self, batch_size: int) -> int:
+        """Samples (batch x time steps) in one genome's largest pass, for the batch memory budget."""
+        return 1024
+
+    def supports_batches(self) -> bool:
+        """Whether evaluators may use the batched interface: each batched method must be defined in the
+        class that defines its per-genome counterpart, or in a subclass of it."""
+        pairs = [("fitness", "batch_fitness")]
+        if self.differentiable:
+            pairs += [("loss", "batch_loss"), ("batches", "batch_minibatches")]
+        mro = type(self).__mro__
+        for single, batched in pairs:
+            owner = next(c for c in mro if single in vars(c))
+            batched_owner = next(c for c in mro if batched in vars(c))
+            # Task's own batch_minibatches stacks whatever ``batches`` yields, so it always agrees.
+            generic = batched_owner is Task and batched == "batch_minibatches"
+            if not generic and (batched_owner is Task or not issubclass(batched_owner, owner)):
+                return False
+        return True

@@ -24,6 +24,17 @@ def _t(a: np.ndarray) -> Tensor:
     return _make(np.ascontiguousarray(a), False, None)
 
 
+def _epochs(rng: np.random.Generator, n: int, batch_size: int, block: int = 16) -> Iterator[np.ndarray]:
+    """Mini-batch indices of ``n`` samples, one shuffled epoch (batches x batch size) at a time; the
+    per-genome and the batched streams both draw from this, so they see the same mini-batches.
+    Epochs are shuffled ``block`` at a time (one generator call instead of one per epoch)."""
+    count = n // batch_size
+    samples = np.tile(np.arange(n), (block, 1))
+    while True:
+        for order in rng.permuted(samples, axis=1):
+            yield order[: count * batch_size].reshape(count, batch_size)
+
+
 class SupervisedTask(Task):
     """Training, validation and test arrays plus a loss ("mse", "bce" or "ce")."""
 
@@ -39,11 +50,23 @@ class SupervisedTask(Task):
         if batch_size >= n:
             while True:
                 yield self.x_train, self.y_train
-        while True:
-            order = rng.permutation(n)
-            for start in range(0, n - batch_size + 1, batch_size):
-                idx = order[start : start + batch_size]
+        for block in _epochs(rng, n, batch_size):
+            for idx in block:
                 yield self.x_train[idx], self.y_train[idx]
+
+    def batch_minibatches(self, rngs, batch_size: int) -> Iterator[tuple[Tensor, Tensor]]:
+        n = len(self.x_train)
+        if batch_size >= n:
+            shared = self.x_train[None], self.y_train[None]
+            while True:
+                yield shared
+        x, y = self.x_train.numpy(), self.y_train.numpy()
+        streams = [_epochs(rng, n, batch_size) for rng in rngs]
+        while True:
+            # One epoch of every genome: (G, batches per epoch, batch size) indices.
+            index = np.stack([next(s) for s in streams])
+            for j in range(index.shape[1]):
+                yield _t(x[index[:, j]]), _t(y[index[:, j]])
 
     def outputs(self, net, x: Tensor) -> Tensor:
         """Network outputs the loss and metrics use (the last step for sequence tasks)."""
@@ -62,6 +85,38 @@ class SupervisedTask(Task):
             p = out[:, 0].clamp(1e-6, 1 - 1e-6)
             return F.binary_cross_entropy(p, y)
         return F.mse_loss(out, y)
+
+    # ------------------------------------------------------------------ batched interface
+
+    def evaluation_samples(self, batch_size: int) -> int:
+        steps = self.x_train.shape[1] if self.x_train.ndim == 3 else 1
+        return max(min(batch_size, len(self.x_train)), len(self.x_val), len(self.x_test)) * steps
+
+    def batch_outputs(self, net, x: Tensor) -> Tensor:
+        """``outputs`` of every genome of a ``BatchedNetwork``: (G, B, outputs)."""
+        out = net(x)
+        return out[:, :, -1] if out.ndim == 4 else out
+
+    def batch_loss(self, net, x: Tensor, y: Tensor) -> Tensor:
+        return self.batch_output_loss(self.batch_outputs(net, x), y)
+
+    def batch_output_loss(self, out: Tensor, y: Tensor) -> Tensor:
+        """The ``loss_kind`` loss (G,) of stacked outputs ``out`` (G, B, outputs) against targets ``y``
+        (G or 1, B, ...)."""
+        if self.loss_kind == "ce":
+            # log-softmax along the contiguous class axis; the one-hot product picks each target's term
+            onehot = _t(np.eye(out.shape[2], dtype=ottorch._dtype.to_numpy(out.dtype))[y.numpy()])
+            return -(F.log_softmax(out, dim=2) * onehot).sum(dim=2).mean(dim=1)
+        if self.loss_kind == "bce":
+            p = out[:, :, 0].clamp(1e-6, 1 - 1e-6)
+            return F.binary_cross_entropy(p, y.expand(p.shape), reduction="none").mean(dim=1)
+        d = out - y
+        return (d * d).mean(dim=(1, 2))
+
+    def batch_predict(self, net, x: Tensor) -> np.ndarray:
+        """Outputs (G, B, outputs) on the shared inputs ``x``, without gradients."""
+        with ottorch.no_grad():
+            return self.batch_outputs(net, x[None]).numpy()
 
 
 class ClassificationTask(SupervisedTask):
@@ -83,6 +138,23 @@ class ClassificationTask(SupervisedTask):
 
     def test_metric(self, net, genome: Genome) -> dict[str, float]:
         acc, loss = self._scores(net, self.x_test, self.y_test)
+        return {"accuracy": acc, "loss": loss}
+
+    def _batch_scores(self, net, x: Tensor, y: Tensor) -> tuple[np.ndarray, np.ndarray]:
+        """Accuracy and loss (G,) of every genome of ``net`` on ``(x, y)``."""
+        with ottorch.no_grad():
+            out = self.batch_outputs(net, x[None])
+            loss = self.batch_output_loss(out, y[None]).numpy().astype(np.float64)
+        out, y = out.numpy(), y.numpy()
+        hits = out.argmax(-1) == y if self.loss_kind == "ce" else (out[:, :, 0] > 0.5).astype(np.float32) == y
+        return hits.astype(np.float32).mean(axis=1).astype(np.float64), loss
+
+    def batch_fitness(self, net, rngs) -> np.ndarray:
+        acc, loss = self._batch_scores(net, self.x_val, self.y_val)
+        return acc - 0.01 * np.minimum(loss, 10.0)
+
+    def batch_test_metric(self, net) -> dict[str, np.ndarray]:
+        acc, loss = self._batch_scores(net, self.x_test, self.y_test)
         return {"accuracy": acc, "loss": loss}
 
 
@@ -138,6 +210,18 @@ class XORTask(SupervisedTask):
             out = net(self.x_test).numpy()
         correct = (out > 0.5) == (self.y_test.numpy() > 0.5)
         return {"patterns_correct": float(correct.sum()), "accuracy": float(correct.mean())}
+
+    def batch_fitness(self, net, rngs) -> np.ndarray:
+        err = self.batch_predict(net, self.x_val) - self.y_val.numpy()
+        fitness = (4.0 - (err**2).sum(axis=(1, 2))).astype(np.float64)
+        if self.criterion == "paper":
+            fitness[np.all(np.abs(err) < 0.5, axis=(1, 2))] = 4.0
+        return fitness
+
+    def batch_test_metric(self, net) -> dict[str, np.ndarray]:
+        correct = (self.batch_predict(net, self.x_test) > 0.5) == (self.y_test.numpy() > 0.5)
+        return {"patterns_correct": correct.sum(axis=(1, 2)).astype(np.float64),
+                "accuracy": correct.mean(axis=(1, 2))}
 
 
 class IrisTask(ClassificationTask):
@@ -209,6 +293,14 @@ class SineTask(SupervisedTask):
         with ottorch.no_grad():
             err = (net(self.x_test) - self.y_test).abs()
         return {"max_abs_error": float(err.max().item()), "mean_abs_error": float(err.mean().item())}
+
+    def batch_fitness(self, net, rngs) -> np.ndarray:
+        return -np.abs(self.batch_predict(net, self.x_val) - self.y_val.numpy()).max(axis=(1, 2)).astype(np.float64)
+
+    def batch_test_metric(self, net) -> dict[str, np.ndarray]:
+        err = np.abs(self.batch_predict(net, self.x_test) - self.y_test.numpy())
+        return {"max_abs_error": err.max(axis=(1, 2)).astype(np.float64),
+                "mean_abs_error": err.mean(axis=(1, 2)).astype(np.float64)}
 
 
 class ParityTask(ClassificationTask):
