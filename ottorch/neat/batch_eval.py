@@ -193,7 +193,9 @@ def evaluate_table(table: GenomeTable, seeds: Sequence[int], task: Task, cfg: Fi
     for net in networks:
         start = time.perf_counter()
         try:
-            _evaluate_network(net, seeds[net.genomes], task, cfg, out)
+            # overflow is expected from a diverging genome; its non-finite loss is caught and reported
+            with np.errstate(over="ignore", invalid="ignore"):
+                _evaluate_network(net, seeds[net.genomes], task, cfg, out)
         except Exception as e:  # noqa: BLE001 - a failing batched method falls back to one genome at a time
             log.warning("batched evaluation of %d genomes failed (%s: %s); evaluating them one at a time",
                         net.num_genomes, type(e).__name__, e)

@@ -241,16 +241,16 @@ class BatchStep(Primitive):
                     ds[nodes] = dz * net.response[nodes]
                 ds_all += ds
                 dv += np.matmul(weight_t, ds.reshape(G, N, B))
-        ds_all = ds_all.reshape(G, N, B)
-        need_x, need_w, need_b, need_prev, need_rec = ctx.needs_input_grad[:5]
-        grad_w = np.matmul(ds_all, np.swapaxes(values, 1, 2)) * net.ff_mask if need_w else None
-        grad_b = dz_all.reshape(G, N, B).sum(axis=2) if need_b else None
-        grad_prev = grad_rec = None
-        if prev is not None and weight_rec is not None:
-            if need_prev:
-                grad_prev = np.matmul(np.swapaxes(weight_rec, 1, 2), ds_all)
-            if need_rec:
-                grad_rec = np.matmul(ds_all, np.swapaxes(prev, 1, 2)) * net.rec_mask
+            ds_all = ds_all.reshape(G, N, B)
+            need_x, need_w, need_b, need_prev, need_rec = ctx.needs_input_grad[:5]
+            grad_w = np.matmul(ds_all, np.swapaxes(values, 1, 2)) * net.ff_mask if need_w else None
+            grad_b = dz_all.reshape(G, N, B).sum(axis=2) if need_b else None
+            grad_prev = grad_rec = None
+            if prev is not None and weight_rec is not None:
+                if need_prev:
+                    grad_prev = np.matmul(np.swapaxes(weight_rec, 1, 2), ds_all)
+                if need_rec:
+                    grad_rec = np.matmul(ds_all, np.swapaxes(prev, 1, 2)) * net.rec_mask
         grad_x = None
         if need_x:
             grad_x = np.swapaxes(dv[:, :I], 1, 2)
