@@ -18,7 +18,7 @@ from ottorch.neat.config import (
 )
 from ottorch.neat.draw import draw_genome
 from ottorch.neat.evaluator import Evaluator, SerialEvaluator
-from ottorch.neat.finetune import EvalResult, evaluate_genome, evaluation_seed
+from ottorch.neat.finetune import EvalResult, evaluate_genome, evaluation_seed, evaluation_seeds
 from ottorch.neat.genome import ConnectionGene, Genome, NodeGene
 from ottorch.neat.innovation import InnovationTracker
 from ottorch.neat.phenotype import GenomeNetwork, compile_genome, reference_forward

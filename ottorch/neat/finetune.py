@@ -39,10 +39,31 @@ class EvalResult:
     stats: dict = field(default_factory=dict)
 
 
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _splitmix(z: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser: a bijection of uint64 whose outputs look independent."""
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def evaluation_seeds(run_seed: int, generation: int, genome_keys) -> np.ndarray:
+    """The seeds (int64, non-negative) of evaluations of ``genome_keys`` in ``generation``: a hash of
+    (run seed, generation, genome key) only, so results never depend on which worker ran them or in
+    what order. Vectorised: a population's seeds cost one numpy pass."""
+    keys = np.asarray(genome_keys, dtype=np.int64).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        h = _splitmix(np.full(keys.shape, np.uint64(run_seed & (2**64 - 1))) + _GOLDEN)
+        h = _splitmix((h ^ np.uint64(generation & (2**64 - 1))) + _GOLDEN)
+        h = _splitmix((h ^ keys) + _GOLDEN)
+    return (h >> np.uint64(1)).astype(np.int64)
+
+
 def evaluation_seed(run_seed: int, generation: int, genome_key: int) -> int:
-    """The seed of one evaluation, from (run seed, generation, genome key) only, so results never
-    depend on which worker ran it or in what order."""
-    return int(np.random.SeedSequence([run_seed, generation, genome_key]).generate_state(2, np.uint64)[0] >> 1)
+    """The seed of one evaluation (see ``evaluation_seeds``)."""
+    return int(evaluation_seeds(run_seed, generation, [genome_key])[0])
 
 
 def evaluate_genome(genome: Genome, task: Task, cfg: FineTuneConfig, seed: int) -> EvalResult:

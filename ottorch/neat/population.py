@@ -21,7 +21,7 @@ import numpy as np
 from ottorch.neat.batch_eval import TableResults
 from ottorch.neat.config import NEATConfig
 from ottorch.neat.evaluator import Evaluator
-from ottorch.neat.finetune import EvalResult, evaluation_seed
+from ottorch.neat.finetune import EvalResult, evaluation_seeds
 from ottorch.neat.genome import Genome
 from ottorch.neat.initial import initial_pool
 from ottorch.neat.innovation import InnovationTracker
@@ -79,13 +79,12 @@ class Population:
     def ask(self) -> tuple[list[Genome], list[int]]:
         """The genomes to evaluate now and their seeds."""
         genomes = [self.pool.genome(row, self.tracker) for row in range(len(self.pool))]
-        seeds = [evaluation_seed(self.seed, self.generation, g.key) for g in genomes]
-        return genomes, seeds
+        return genomes, evaluation_seeds(self.seed, self.generation, self.pool.keys).tolist()
 
     def ask_table(self) -> tuple[GenomeTable, list[int]]:
         """The genomes to evaluate now as one ``GenomeTable`` (rows in ``ask`` order) and their seeds."""
         table = GenomeTable.from_pool(self.pool, self.tracker)
-        return table, [evaluation_seed(self.seed, self.generation, int(k)) for k in table.keys.tolist()]
+        return table, evaluation_seeds(self.seed, self.generation, table.keys).tolist()
 
     def tell(self, results: list[EvalResult] | TableResults, eval_seconds: float = 0.0) -> GenerationStats:
         """Record the evaluation of the current generation (results in ``ask`` order): a list of
