@@ -62,7 +62,6 @@ class Structure:
     position: np.ndarray
     node_depth: np.ndarray
     nodes: np.ndarray
-    depth: np.ndarray
     recurrent: np.ndarray
     errors: dict[int, str]
 
@@ -77,7 +76,7 @@ def analyse(table: GenomeTable) -> Structure:
 
     def locate(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Node-table index of each (genome, id) (-1 for inputs) and whether it exists."""
-        keys = table.c_row * span + np.clip(ids, 0, span - 1)
+        keys = table.c_row * span + np.minimum(np.maximum(ids, 0), span - 1)
         pos = np.minimum(np.searchsorted(node_key, keys), max(len(node_key) - 1, 0))
         found = (node_key[pos] == keys) & (ids < span) if len(node_key) else np.zeros(len(ids), bool)
         is_input = (ids < 0) & (ids >= -I)
@@ -86,8 +85,9 @@ def analyse(table: GenomeTable) -> Structure:
     src, src_ok = locate(table.c_in)
     dst, dst_ok = locate(table.c_out)
     broken = ~(src_ok & dst_ok & (table.c_out >= 0))
-    for g in np.unique(table.c_row[broken]).tolist():
-        errors[g] = "ValueError: a connection refers to a node the genome does not have"
+    if broken.any():
+        for g in np.unique(table.c_row[broken]).tolist():
+            errors[g] = "ValueError: a connection refers to a node the genome does not have"
     enabled = table.c_enabled & ~broken
     dst = np.where(broken, 0, dst)
 
@@ -118,9 +118,10 @@ def analyse(table: GenomeTable) -> Structure:
         if np.array_equal(relaxed, depth):
             break
         depth = relaxed
-    cyclic = np.unique(n_row[depth > nodes[n_row]])
-    for g in cyclic.tolist():
-        errors.setdefault(g, f"ValueError: genome {int(table.keys[g])} has a cycle among feed-forward connections")
+    cyclic = depth > nodes[n_row]
+    if cyclic.any():
+        for g in np.unique(n_row[cyclic]).tolist():
+            errors.setdefault(g, f"ValueError: genome {int(table.keys[g])} has a cycle among feed-forward connections")
 
     # Positions: required nodes of each genome numbered in node-table order (outputs have the lowest ids).
     count = np.cumsum(required)
@@ -129,10 +130,8 @@ def analyse(table: GenomeTable) -> Structure:
     position = np.where(required, count - 1 - before[n_row], -1)
     src_col = np.where(src >= 0, I + position[np.maximum(src, 0)], -table.c_in - 1)
     dst_pos = position[dst]
-    genome_depth = np.zeros(G, dtype=np.int64)
-    np.maximum.at(genome_depth, n_row, depth)
     recurrent = np.bincount(table.c_row[used & table.c_rec], minlength=G) > 0
-    return Structure(used, src_col, dst_pos, required, position, depth, nodes, genome_depth, recurrent, errors)
+    return Structure(used, src_col, dst_pos, required, position, depth, nodes, recurrent, errors)
 
 
 def compile_table(table: GenomeTable, cap: Callable[[int, bool], int] | None = None,
@@ -149,22 +148,29 @@ def compile_table(table: GenomeTable, cap: Callable[[int, bool], int] | None = N
     ok[list(s.errors)] = False
     size = padded_size(s.nodes)
     kind = np.where(ok, size * 2 + s.recurrent, -1)
-    networks = []
-    conn_genome, node_genome = table.c_row, table.n_row
-    conn_order = np.argsort(kind[conn_genome], kind="stable")
-    node_order = np.argsort(kind[node_genome], kind="stable")
+    # Number the batches: genomes of one kind, in table order, at most ``cap`` of them per batch.
+    chunk = np.full(G, -1, dtype=np.int64)
+    shapes = []
     for k in np.unique(kind[ok]).tolist():
         members = np.flatnonzero(kind == k)
         n, recurrent = k // 2, bool(k % 2)
         limit = max(1, cap(n, recurrent)) if cap is not None else len(members)
-        lo_c, hi_c = np.searchsorted(kind[conn_genome][conn_order], [k, k + 1])
-        lo_n, hi_n = np.searchsorted(kind[node_genome][node_order], [k, k + 1])
-        conns, genes = conn_order[lo_c:hi_c], node_order[lo_n:hi_n]
-        for start in range(0, len(members), limit):
-            chunk = members[start:start + limit]
-            c = conns[(conn_genome[conns] >= chunk[0]) & (conn_genome[conns] <= chunk[-1])]
-            m = genes[(node_genome[genes] >= chunk[0]) & (node_genome[genes] <= chunk[-1])]
-            networks.append(BatchedNetwork(table, s, chunk, n, recurrent, c, m, dtype))
+        chunk[members] = len(shapes) + np.arange(len(members)) // limit
+        shapes += [(n, recurrent)] * -(-len(members) // limit)
+    conns = np.flatnonzero(s.used & (chunk[table.c_row] >= 0))
+    conns = conns[np.argsort(chunk[table.c_row[conns]], kind="stable")]
+    genes = np.flatnonzero(s.required & (chunk[table.n_row] >= 0))
+    genes = genes[np.argsort(chunk[table.n_row[genes]], kind="stable")]
+    bounds = np.arange(len(shapes) + 1)
+    c_bounds = np.searchsorted(chunk[table.c_row[conns]], bounds)
+    n_bounds = np.searchsorted(chunk[table.n_row[genes]], bounds)
+    g_order = np.argsort(chunk, kind="stable")
+    g_bounds = np.searchsorted(chunk[g_order], bounds)
+    networks = [
+        BatchedNetwork(table, s, g_order[g_bounds[i]:g_bounds[i + 1]], n, recurrent,
+                       conns[c_bounds[i]:c_bounds[i + 1]], genes[n_bounds[i]:n_bounds[i + 1]], dtype)
+        for i, (n, recurrent) in enumerate(shapes)
+    ]
     return networks, s.errors
 
 
@@ -206,7 +212,8 @@ class BatchStep(Primitive):
                     z = z_all[nodes]
                     if recurrent_in is not None:
                         z += recurrent_in[nodes]
-                    z *= response[nodes]
+                    if response is not None:
+                        z *= response[nodes]
                     z += bias[nodes]
                     rows[at] = f(z)
                     pre.append(z)
@@ -238,19 +245,20 @@ class BatchStep(Primitive):
                 for _, df, nodes, at in reversed(level.groups):
                     dz = dv_rows[at] * df(next(saved), rows[at])
                     dz_all[nodes] = dz
-                    ds[nodes] = dz * net.response[nodes]
+                    ds[nodes] = dz if net.response is None else dz * net.response[nodes]
                 ds_all += ds
                 dv += np.matmul(weight_t, ds.reshape(G, N, B))
             ds_all = ds_all.reshape(G, N, B)
             need_x, need_w, need_b, need_prev, need_rec = ctx.needs_input_grad[:5]
-            grad_w = np.matmul(ds_all, np.swapaxes(values, 1, 2)) * net.ff_mask if need_w else None
+            ff_mask, rec_mask = net.masks()
+            grad_w = np.matmul(ds_all, np.swapaxes(values, 1, 2)) * ff_mask if need_w else None
             grad_b = dz_all.reshape(G, N, B).sum(axis=2) if need_b else None
             grad_prev = grad_rec = None
             if prev is not None and weight_rec is not None:
                 if need_prev:
                     grad_prev = np.matmul(np.swapaxes(weight_rec, 1, 2), ds_all)
                 if need_rec:
-                    grad_rec = np.matmul(ds_all, np.swapaxes(prev, 1, 2)) * net.rec_mask
+                    grad_rec = np.matmul(ds_all, np.swapaxes(prev, 1, 2)) * rec_mask
         grad_x = None
         if need_x:
             grad_x = np.swapaxes(dv[:, :I], 1, 2)
@@ -279,53 +287,63 @@ class BatchedNetwork(Module):
         self.is_recurrent = recurrent
         local = np.zeros(len(table), dtype=np.int64)
         local[genomes] = np.arange(G)
-
-        conns = conns[s.used[conns]]
         self.conn_index = conns
         self.conn_at = (local[table.c_row[conns]], s.dst_pos[conns], s.src_col[conns])
         self.conn_rec = table.c_rec[conns]
-        genes = genes[s.required[genes]]
         self.node_index = genes
         self.node_at = (local[table.n_row[genes]], s.position[genes])
 
-        ff = ~self.conn_rec
         shape = (G, N, I + N)
         w = np.zeros(shape, dtype=np_dtype)
-        at_ff = tuple(a[ff] for a in self.conn_at)
-        w[at_ff] = table.c_weight[conns[ff]]
-        self.ff_mask = np.zeros(shape, dtype=np_dtype)
-        self.ff_mask[at_ff] = 1
-        self.weight = Parameter(_make(w, False, None))
         self.weight_rec = None
-        self.rec_mask = None
         if recurrent:
-            at_rec = tuple(a[~ff] for a in self.conn_at)
+            ff = ~self.conn_rec
             wr = np.zeros(shape, dtype=np_dtype)
-            wr[at_rec] = table.c_weight[conns[~ff]]
-            self.rec_mask = np.zeros(shape, dtype=np_dtype)
-            self.rec_mask[at_rec] = 1
+            wr[tuple(a[~ff] for a in self.conn_at)] = table.c_weight[conns[~ff]]
+            w[tuple(a[ff] for a in self.conn_at)] = table.c_weight[conns[ff]]
             self.weight_rec = Parameter(_make(wr, False, None))
+        else:
+            w[self.conn_at] = table.c_weight[conns]
+        self.weight = Parameter(_make(w, False, None))
         b = np.zeros((G, N), dtype=np_dtype)
         b[self.node_at] = table.n_bias[genes]
         self.bias = Parameter(_make(b, False, None))
-        response = np.ones((G, N), dtype=np_dtype)
-        response[self.node_at] = table.n_response[genes]
-        self.response = response.reshape(G * N, 1)
+        self._masks: tuple[np.ndarray, np.ndarray | None] | None = None
+        self.response = None  # multiplying by a response of 1.0 changes no bit, so all-ones is skipped
+        responses = table.n_response[genes]
+        if np.any(responses != 1.0):
+            response = np.ones((G, N), dtype=np_dtype)
+            response[self.node_at] = responses
+            self.response = response.reshape(G * N, 1)
 
+        # Levels: nodes sorted by (depth, activation); each run of equal keys is one group.
         flat = self.node_at[0] * N + self.node_at[1]
-        depth = s.node_depth[genes]
-        act = table.n_act[genes].astype(np.int64)
-        order = np.lexsort((flat, act, depth))
-        flat, depth, act = flat[order], depth[order], act[order]
-        self.levels = []
-        for d in range(1, int(depth.max(initial=0)) + 1):
-            at = depth == d
-            groups = []
-            for a in np.unique(act[at]).tolist():
-                nodes = flat[at & (act == a)]
-                g, n = np.divmod(nodes, N)
-                groups.append((*_FUNCTIONS[a], nodes, g * (I + N) + I + n))
-            self.levels.append(Level(tuple(groups)))
+        key = s.node_depth[genes] * len(_FUNCTIONS) + table.n_act[genes]
+        order = np.lexsort((flat, key))
+        flat, key = flat[order], key[order]
+        rows = flat // N * (I + N) + I + flat % N
+        cuts = (np.flatnonzero(key[1:] != key[:-1]) + 1).tolist()
+        levels: dict[int, list] = {}
+        for lo, hi in zip([0, *cuts], [*cuts, len(key)]):
+            depth, act = divmod(int(key[lo]), len(_FUNCTIONS))
+            levels.setdefault(depth, []).append((*_FUNCTIONS[act], flat[lo:hi], rows[lo:hi]))
+        self.levels = [Level(tuple(levels[d])) for d in sorted(levels)]
+
+    def masks(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """1 where a feed-forward / recurrent connection exists, else 0: (G, N, C) each."""
+        if self._masks is None:
+            shape = self.weight.shape
+            ff_mask = np.zeros(shape, dtype=self.weight.detach().numpy().dtype)
+            rec_mask = None
+            if self.weight_rec is None:
+                ff_mask[self.conn_at] = 1
+            else:
+                ff = ~self.conn_rec
+                ff_mask[tuple(a[ff] for a in self.conn_at)] = 1
+                rec_mask = np.zeros_like(ff_mask)
+                rec_mask[tuple(a[~ff] for a in self.conn_at)] = 1
+            self._masks = ff_mask, rec_mask
+        return self._masks
 
     @property
     def num_genomes(self) -> int:

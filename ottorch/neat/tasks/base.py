@@ -20,6 +20,9 @@ from ottorch._tensor import Tensor
 from ottorch.neat.config import NEATConfig
 from ottorch.neat.genome import Genome
 
+#: supports_batches() per (task class, differentiable): the answer depends on the class only.
+_BATCHED: dict[tuple[type, bool], bool] = {}
+
 
 class Task:
     """Base class of evaluation tasks; subclasses set the attributes and implement the methods.
@@ -92,6 +95,13 @@ class Task:
     def supports_batches(self) -> bool:
         """Whether evaluators may use the batched interface: each batched method must be defined in the
         class that defines its per-genome counterpart, or in a subclass of it."""
+        key = (type(self), self.differentiable)
+        found = _BATCHED.get(key)
+        if found is None:
+            found = _BATCHED[key] = self._batched_methods_agree()
+        return found
+
+    def _batched_methods_agree(self) -> bool:
         pairs = [("fitness", "batch_fitness")]
         if self.differentiable:
             pairs += [("loss", "batch_loss"), ("batches", "batch_minibatches")]
