@@ -6,7 +6,7 @@ orders them by depth (longest feed-forward path from the inputs), numbers them p
 first) and scatters the weights into per-genome matrices.
 
 Every genome gets a padded size that depends on that genome alone: its node count rounded up to a
-power of two. Only genomes of the same size and kind (feed-forward or recurrent) share a
+power of two (at least 8). Only genomes of the same size and kind (feed-forward or recurrent) share a
 ``BatchedNetwork``. A stacked ``np.matmul`` gives each genome the bits a lone product of the same
 shape gives, and every other operation is elementwise or reduces within one genome, so a genome's
 numbers do not depend on which other genomes share its batch, or how many.
@@ -39,9 +39,14 @@ from ottorch.nn.parameter import Parameter
 _FUNCTIONS = [ACTIVATION_FUNCTIONS[name] for name in ACTIVATIONS]
 
 
+#: The smallest padded size: small genomes share one batch, since per-call cost, not size, dominates there.
+MIN_PADDED_SIZE = 8
+
+
 def padded_size(nodes: np.ndarray) -> np.ndarray:
-    """The padded node count of genomes with ``nodes`` evaluated nodes: the next power of two."""
-    return 1 << np.ceil(np.log2(np.maximum(nodes, 1))).astype(np.int64)
+    """The padded node count of genomes with ``nodes`` evaluated nodes: the next power of two, at least
+    ``MIN_PADDED_SIZE``. It depends on the genome alone, never on its batch-mates."""
+    return 1 << np.ceil(np.log2(np.maximum(nodes, MIN_PADDED_SIZE))).astype(np.int64)
 
 
 @dataclass

@@ -109,7 +109,7 @@ def test_batched_gradients_agree_with_the_genome_network_and_masks_get_none(feed
 
 
 def test_padding_depends_only_on_the_genome_and_groups_equal_shapes():
-    assert padded_size(np.array([0, 1, 2, 3, 4, 5, 9])).tolist() == [1, 1, 2, 4, 4, 8, 16]
+    assert padded_size(np.array([0, 1, 2, 3, 8, 9, 17])).tolist() == [8, 8, 8, 8, 8, 16, 32]
     table = evolved_table(feed_forward=False, n=30)
     nets, _ = compile_table(table, cap=lambda size, recurrent: 4)
     assert all(n.num_genomes <= 4 for n in nets)
