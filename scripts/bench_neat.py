@@ -10,6 +10,12 @@ Sections (each can be skipped):
 - The coordinator's evolution step (speciate + reproduce) at population 150 and 1,000, timed on an
   evolved population; side by side with neat-python when it is importable. Anchor: neat-python
   6 ms and 57 ms.
+- Batched evaluation (issue 9), each figure a ratio measured side by side in this run, one core:
+  pure-NEAT XOR evaluations/s against neat-python at population 150 / 1,000 / 10,000
+  (``throughput``); gradient steps/s of 150 iris genomes x 200 Adam steps, batched against the
+  per-genome reference (``gradient-steps``); batched against per-genome over population size and
+  network size (``scaling``); peak memory of one process evaluating 10,000 XOR genomes
+  (``memory``); the Lamarckian ``spiral`` task over 5 seeds (``spiral``).
 
     python scripts/bench_neat.py [--seeds 100] [--generations 300] [--skip xor-pure,xor-lamarckian,...]
 """
@@ -28,7 +34,8 @@ import numpy as np
 from ottorch.neat import NEATConfig, Population, SerialEvaluator
 from ottorch.neat.tasks.supervised import XORTask
 
-SECTIONS = ("xor-pure", "xor-lamarckian", "double-pole", "evolution-step")
+SECTIONS = ("xor-pure", "xor-lamarckian", "double-pole", "evolution-step", "throughput", "gradient-steps",
+            "scaling", "memory", "spiral")
 
 
 def xor_config(mode: str):
@@ -71,11 +78,14 @@ def map_runs(run, args: list, workers: int) -> list[dict]:
         return pool.map(run, args)
 
 
-def bench_xor(mode: str, seeds: int, generations: int, workers: int) -> None:
+def bench_xor(mode: str, seeds: int, generations: int, workers: int) -> float:
+    """Report the runs; return the wall time per solved run."""
     runs = map_runs(xor_run, [(mode, s, generations) for s in range(seeds)], workers)
     anchors = "NEAT paper: 4,755 evaluations, 0 failures; neat-python 2.1: 10,211 evaluations, 92/100"
     report_runs(f"XOR, {'pure NEAT' if mode == 'none' else 'Lamarckian'} ({seeds} seeds, paper criterion)",
                 runs, anchors)
+    solved = sum(r["solved"] for r in runs)
+    return sum(r["seconds"] for r in runs) / max(solved, 1)
 
 
 def double_pole_run(args: tuple[int, int]) -> dict:
@@ -172,21 +182,30 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=100, help="XOR runs per mode")
     parser.add_argument("--generations", type=int, default=300, help="generation budget per run")
     parser.add_argument("--pole-seeds", type=int, default=40)
-    parser.add_argument("--workers", type=int, default=1, help="processes for the XOR and double-pole seeds")
+    parser.add_argument("--workers", type=int, default=1, help="processes for the XOR, double-pole and spiral seeds")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of each timing")
+    parser.add_argument("--spiral-seeds", type=int, default=5)
     parser.add_argument("--skip", default="", help=f"comma-separated sections to skip: {', '.join(SECTIONS)}")
     args = parser.parse_args()
     skip = {s for s in args.skip.split(",") if s}
     unknown = skip - set(SECTIONS)
     if unknown:
         parser.error(f"unknown section(s) {sorted(unknown)}; choose from {', '.join(SECTIONS)}")
+    wall = {}
     if "xor-pure" not in skip:
-        bench_xor("none", args.seeds, args.generations, args.workers)
+        wall["none"] = bench_xor("none", args.seeds, args.generations, args.workers)
     if "xor-lamarckian" not in skip:
-        bench_xor("lamarckian", args.seeds, args.generations, args.workers)
+        wall["lamarckian"] = bench_xor("lamarckian", args.seeds, args.generations, args.workers)
+    if len(wall) == 2:
+        print(f"\nLamarckian / pure NEAT wall time per solved XOR run: {wall['lamarckian'] / wall['none']:.2f} "
+              f"(target <= 1.0)")
     if "double-pole" not in skip:
         bench_double_pole(args.pole_seeds, 200, args.workers)
     if "evolution-step" not in skip:
         bench_evolution_step()
+    from bench_batched import run_sections
+
+    run_sections(skip, args.rounds, args.spiral_seeds, args.workers)
 
 
 if __name__ == "__main__":

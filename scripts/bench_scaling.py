@@ -39,9 +39,9 @@ def run(task, config, evaluator, generations: int, seed: int) -> dict:
         start = time.perf_counter()
         if pop.fitness is not None:
             pop.advance()
-        genomes, seeds = pop.ask()
+        table, seeds = pop.ask_table()
         t0 = time.perf_counter()
-        results = evaluator.evaluate(genomes, seeds)
+        results = evaluator.evaluate_table(table, seeds)
         evaluate += time.perf_counter() - t0
         pop.tell(results)
         wall += time.perf_counter() - start
