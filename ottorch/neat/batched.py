@@ -156,7 +156,7 @@ def compile_table(table: GenomeTable, cap: Callable[[int, bool], int] | None = N
     # Number the batches: genomes of one kind, in table order, at most ``cap`` of them per batch.
     chunk = np.full(G, -1, dtype=np.int64)
     shapes = []
-    for k in np.unique(kind[ok]).tolist():
+    for k in sorted(set(kind[ok].tolist())):
         members = np.flatnonzero(kind == k)
         n, recurrent = k // 2, bool(k % 2)
         limit = max(1, cap(n, recurrent)) if cap is not None else len(members)
@@ -316,7 +316,7 @@ class BatchedNetwork(Module):
         self._masks: tuple[np.ndarray, np.ndarray | None] | None = None
         self.response = None  # multiplying by a response of 1.0 changes no bit, so all-ones is skipped
         responses = table.n_response[genes]
-        if np.any(responses != 1.0):
+        if (responses != 1.0).any():
             response = np.ones((G, N), dtype=np_dtype)
             response[self.node_at] = responses
             self.response = response.reshape(G * N, 1)

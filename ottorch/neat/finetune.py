@@ -39,11 +39,12 @@ class EvalResult:
     stats: dict = field(default_factory=dict)
 
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_GOLDEN = 0x9E3779B97F4A7C15
+_MASK = 2**64 - 1
 
 
 def _splitmix(z: np.ndarray) -> np.ndarray:
-    """SplitMix64's finaliser: a bijection of uint64 whose outputs look independent."""
+    """SplitMix64's finaliser on uint64 arrays: a bijection whose outputs look independent."""
     z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
     z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
     return z ^ (z >> np.uint64(31))
@@ -52,12 +53,12 @@ def _splitmix(z: np.ndarray) -> np.ndarray:
 def evaluation_seeds(run_seed: int, generation: int, genome_keys) -> np.ndarray:
     """The seeds (int64, non-negative) of evaluations of ``genome_keys`` in ``generation``: a hash of
     (run seed, generation, genome key) only, so results never depend on which worker ran them or in
-    what order. Vectorised: a population's seeds cost one numpy pass."""
+    what order. Genome ``k`` gets element ``k`` of a SplitMix64 stream whose start hashes the run seed
+    and the generation; a whole population's seeds cost one numpy pass."""
+    start = int(_splitmix(np.array([(run_seed * _GOLDEN + generation) & _MASK], dtype=np.uint64))[0])
     keys = np.asarray(genome_keys, dtype=np.int64).astype(np.uint64)
     with np.errstate(over="ignore"):
-        h = _splitmix(np.full(keys.shape, np.uint64(run_seed & (2**64 - 1))) + _GOLDEN)
-        h = _splitmix((h ^ np.uint64(generation & (2**64 - 1))) + _GOLDEN)
-        h = _splitmix((h ^ keys) + _GOLDEN)
+        h = _splitmix(np.uint64(start) + (keys + np.uint64(1)) * np.uint64(_GOLDEN))
     return (h >> np.uint64(1)).astype(np.int64)
 
 

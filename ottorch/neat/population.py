@@ -81,10 +81,10 @@ class Population:
         genomes = [self.pool.genome(row, self.tracker) for row in range(len(self.pool))]
         return genomes, evaluation_seeds(self.seed, self.generation, self.pool.keys).tolist()
 
-    def ask_table(self) -> tuple[GenomeTable, list[int]]:
+    def ask_table(self) -> tuple[GenomeTable, np.ndarray]:
         """The genomes to evaluate now as one ``GenomeTable`` (rows in ``ask`` order) and their seeds."""
         table = GenomeTable.from_pool(self.pool, self.tracker)
-        return table, evaluation_seeds(self.seed, self.generation, table.keys).tolist()
+        return table, evaluation_seeds(self.seed, self.generation, table.keys)
 
     def tell(self, results: list[EvalResult] | TableResults, eval_seconds: float = 0.0) -> GenerationStats:
         """Record the evaluation of the current generation (results in ``ask`` order): a list of
