@@ -142,3 +142,21 @@ def test_plan_shards_puts_the_costliest_first_and_ends_with_single_genomes():
     assert sizes == sorted(sizes, reverse=True) and sizes[0] == 13 and sizes[-1] == 1
     assert {costs[i] for i in shards[0]} == {50}
     assert plan_shards([], 2, 4) == []
+
+
+def test_array_shards_give_bit_identical_results_to_serial(local_ray):
+    from ottorch.neat.tasks.supervised import IrisTask
+
+    task = IrisTask()
+    cfg = task.default_config().replace(pop_size=40, no_fitness_termination=True)
+    cfg = cfg.replace(fine_tune=replace(cfg.fine_tune, steps=15))
+    pop = Population(cfg, seed=2)
+    pop.run(SerialEvaluator(task, cfg.fine_tune), 2)
+    pop.advance()
+    table, seeds = pop.ask_table()
+    serial = SerialEvaluator(task, cfg.fine_tune).evaluate_table(table, seeds)
+    with RayEvaluator(task, cfg.fine_tune, workers=2, shards_per_worker=3) as ev:
+        sharded = ev.evaluate_table(table, seeds)
+    for name in ("fitness", "fitness_before", "gradient_steps", "written", "c_weight", "n_bias", "final_loss"):
+        np.testing.assert_array_equal(getattr(sharded, name), getattr(serial, name), err_msg=name)
+    assert sharded.errors == serial.errors
