@@ -254,7 +254,6 @@ def _evaluate_network(net: BatchedNetwork, seeds: np.ndarray, task: Task, cfg: F
     params = net.parameters_to_train(cfg.train_biases)
     opt = OPTIMIZERS[cfg.optimizer](params, lr=cfg.lr)
     stream = task.batch_minibatches(rngs, cfg.batch_size)
-    last_loss = np.full(len(genomes), np.nan)
     if not alive.all():
         _freeze(net, opt, ~alive)
     for step in range(cfg.steps):
@@ -269,7 +268,6 @@ def _evaluate_network(net: BatchedNetwork, seeds: np.ndarray, task: Task, cfg: F
             alive &= ~bad
             if not alive.any():
                 return
-        last_loss[alive] = values[alive]
         loss.sum().backward()
         if not alive.all():
             for p in params:
@@ -279,6 +277,7 @@ def _evaluate_network(net: BatchedNetwork, seeds: np.ndarray, task: Task, cfg: F
         opt.step()
         if not alive.all():
             _freeze(net, opt, ~alive)
+    last_loss = values  # the final step's losses (those of failed genomes are not reported)
     with ottorch.no_grad():
         after = np.asarray(task.batch_fitness(net, rngs), dtype=np.float64)
     bad = alive & ~np.isfinite(after)

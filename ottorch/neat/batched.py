@@ -79,17 +79,17 @@ def analyse(table: GenomeTable) -> Structure:
     span = int(n_id.max()) + 1 if len(n_id) else 1
     node_key = n_row * span + n_id
 
-    def locate(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Node-table index of each (genome, id) (-1 for inputs) and whether it exists."""
-        keys = table.c_row * span + np.minimum(np.maximum(ids, 0), span - 1)
-        pos = np.minimum(np.searchsorted(node_key, keys), max(len(node_key) - 1, 0))
-        found = (node_key[pos] == keys) & (ids < span) if len(node_key) else np.zeros(len(ids), bool)
-        is_input = (ids < 0) & (ids >= -I)
-        return np.where(is_input, -1, pos), found | is_input
-
-    src, src_ok = locate(table.c_in)
-    dst, dst_ok = locate(table.c_out)
-    broken = ~(src_ok & dst_ok & (table.c_out >= 0))
+    # Node-table index of both endpoints of every connection (one search; -1 for inputs).
+    E = len(table.c_in)
+    ids = np.concatenate([table.c_in, table.c_out])
+    keys = np.concatenate([table.c_row, table.c_row]) * span + np.minimum(np.maximum(ids, 0), span - 1)
+    pos = np.minimum(np.searchsorted(node_key, keys), max(len(node_key) - 1, 0))
+    is_input = (ids < 0) & (ids >= -I)
+    found = (node_key[pos] == keys) & (ids < span) if len(node_key) else np.zeros(2 * E, dtype=bool)
+    ends = np.where(is_input, -1, pos)
+    src, dst = ends[:E], ends[E:]
+    ok = found | is_input
+    broken = ~(ok[:E] & ok[E:] & (table.c_out >= 0))
     if broken.any():
         for g in np.unique(table.c_row[broken]).tolist():
             errors[g] = "ValueError: a connection refers to a node the genome does not have"
@@ -163,8 +163,10 @@ def compile_table(table: GenomeTable, cap: Callable[[int, bool], int] | None = N
         chunk[members] = len(shapes) + np.arange(len(members)) // limit
         shapes += [(n, recurrent)] * -(-len(members) // limit)
     conns = np.flatnonzero(s.used & (chunk[table.c_row] >= 0))
-    conns = conns[np.argsort(chunk[table.c_row[conns]], kind="stable")]
     genes = np.flatnonzero(s.required & (chunk[table.n_row] >= 0))
+    if len(shapes) == 1:  # the common case: no sorting needed
+        return [BatchedNetwork(table, s, np.flatnonzero(ok), *shapes[0], conns, genes, dtype)], s.errors
+    conns = conns[np.argsort(chunk[table.c_row[conns]], kind="stable")]
     genes = genes[np.argsort(chunk[table.n_row[genes]], kind="stable")]
     bounds = np.arange(len(shapes) + 1)
     c_bounds = np.searchsorted(chunk[table.c_row[conns]], bounds)
@@ -241,7 +243,8 @@ class BatchStep(Primitive):
         dv_rows = dv.reshape(G * C, B)
         rows = values.reshape(G * C, B)
         ds_all = np.zeros((G * N, B), dtype=values.dtype)
-        dz_all = np.zeros((G * N, B), dtype=values.dtype)
+        # without responses the bias gradient dz equals ds, so one buffer serves both
+        dz_all = ds_all if net.response is None else np.zeros((G * N, B), dtype=values.dtype)
         weight_t = np.swapaxes(weight, 1, 2)
         saved = iter(reversed(pre))
         with np.errstate(all="ignore"):
@@ -249,8 +252,11 @@ class BatchStep(Primitive):
                 ds = np.zeros((G * N, B), dtype=values.dtype)
                 for _, df, nodes, at in reversed(level.groups):
                     dz = dv_rows[at] * df(next(saved), rows[at])
-                    dz_all[nodes] = dz
-                    ds[nodes] = dz if net.response is None else dz * net.response[nodes]
+                    if net.response is None:
+                        ds[nodes] = dz
+                    else:
+                        dz_all[nodes] = dz
+                        ds[nodes] = dz * net.response[nodes]
                 ds_all += ds
                 dv += np.matmul(weight_t, ds.reshape(G, N, B))
             ds_all = ds_all.reshape(G, N, B)
@@ -290,8 +296,11 @@ class BatchedNetwork(Module):
         self.genomes = genomes
         self.num_inputs, self.num_outputs, self.size = I, table.num_outputs, size
         self.is_recurrent = recurrent
-        local = np.zeros(len(table), dtype=np.int64)
-        local[genomes] = np.arange(G)
+        if G == len(table):  # genomes are all of the table, in order
+            local = np.arange(G)
+        else:
+            local = np.zeros(len(table), dtype=np.int64)
+            local[genomes] = np.arange(G)
         self.conn_index = conns
         self.conn_at = (local[table.c_row[conns]], s.dst_pos[conns], s.src_col[conns])
         self.conn_rec = table.c_rec[conns]
