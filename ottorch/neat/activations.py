@@ -17,8 +17,10 @@ def _clip(z, lo, hi):
 
 
 def _sigmoid(z):
-    # the tanh form of the logistic function cannot overflow
-    return 0.5 * (np.tanh(0.5 * _clip(5.0 * z, -60, 60)) + 1.0)
+    # The tanh form of the logistic function cannot overflow. neat-python clips 5z to +-60 first; tanh
+    # saturates to exactly +-1 long before, so the clip (and, in the derivatives below, the mask of the
+    # clipped range, where a * (1 - a) is already exactly 0) would change no bit and are left out.
+    return 0.5 * (np.tanh(2.5 * z) + 1.0)
 
 
 def _inside(z, limit):
@@ -26,8 +28,8 @@ def _inside(z, limit):
 
 
 ACTIVATION_FUNCTIONS: dict[str, tuple[Callable, Callable]] = {
-    "sigmoid": (_sigmoid, lambda z, a: 5.0 * a * (1.0 - a) * _inside(z, 12.0)),
-    "tanh": (lambda z: np.tanh(_clip(2.5 * z, -60, 60)), lambda z, a: 2.5 * (1.0 - a * a) * _inside(z, 24.0)),
+    "sigmoid": (_sigmoid, lambda z, a: 5.0 * a * (1.0 - a)),
+    "tanh": (lambda z: np.tanh(2.5 * z), lambda z, a: 2.5 * (1.0 - a * a)),
     "relu": (lambda z: np.maximum(z, 0.0), lambda z, a: (z > 0).astype(z.dtype)),
     "identity": (lambda z: z, lambda z, a: np.ones_like(z)),
     "sin": (lambda z: np.sin(_clip(5.0 * z, -60, 60)), lambda z, a: 5.0 * np.cos(5.0 * z) * _inside(z, 12.0)),
