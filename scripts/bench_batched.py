@@ -156,13 +156,14 @@ def bench_scaling(rounds: int) -> None:
     for size in (2, 10, 30, 150, 1000):
         cfg = lamarckian.replace(pop_size=size, no_fitness_termination=True)
         table, seeds = evolved_table(xor, cfg, 2)
-        row(f"XOR Lamarckian (30 Adam steps), {size} genomes", xor, table, seeds, cfg.fine_tune)
+        ft = cfg.fine_tune
+        row(f"XOR Lamarckian ({ft.steps} {ft.optimizer} steps), {size} genomes", xor, table, seeds, ft)
     for size in (2, 150, 10000):
         pop, cfg = mutated_xor_population(size)
         table, seeds = pop.ask_table()
         row(f"XOR pure NEAT, {size} genomes", xor, table, seeds, cfg.fine_tune)
     iris = IrisTask()
-    for hidden in (0, 8, 32, 128):
+    for hidden in (0, 8, 32, 128, 256):
         genome = GenomeConfig(num_inputs=4, num_outputs=3, num_hidden=hidden, initial_connection="full_nodirect"
                               if hidden else "full_direct", activation_default="tanh", activation_options=("tanh",),
                               output_activation="identity")

@@ -10,7 +10,10 @@ per genome (per element). A genome whose loss or fitness turns NaN or infinite g
 fitness and the reason; it is frozen at zero so the rest of its batch runs on unchanged.
 
 Tasks without a batched interface (``Task.supports_batches``), and ``fine_tune.batched = false``,
-take the per-genome reference path, ``evaluate_genome``, one genome at a time.
+take the per-genome reference path, ``evaluate_genome``, one genome at a time; so do genomes so large
+and deep that they are bound by arithmetic (``batched.MAX_BATCHED_WORK``), where batching saves no
+per-call cost worth its padding. The choice depends on the genome alone, so results still do not
+depend on a genome's batch-mates.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 import ottorch
-from ottorch.neat.batched import BatchedNetwork, compile_table, estimate_bytes
+from ottorch.neat.batched import MAX_BATCHED_WORK, BatchedNetwork, compile_table, estimate_bytes
 from ottorch.neat.config import FineTuneConfig
 from ottorch.neat.finetune import OPTIMIZERS, EvalResult, evaluate_genome
 from ottorch.neat.pool import segment_index
@@ -186,10 +189,12 @@ def evaluate_table(table: GenomeTable, seeds: Sequence[int], task: Task, cfg: Fi
     def cap(size: int, recurrent: bool) -> int:
         return min(cfg.max_batch_genomes, int(budget // estimate_bytes(table.num_inputs, size, recurrent, samples)))
 
-    networks, errors = compile_table(table, cap)
+    networks, errors, single = compile_table(table, cap, max_work=MAX_BATCHED_WORK)
     out.errors.update(errors)
     if errors and progress is not None:
         progress(len(errors))
+    if len(single):
+        _evaluate_singly(table, single, seeds, task, cfg, out, progress)
     for net in networks:
         start = time.perf_counter()
         try:
@@ -199,14 +204,24 @@ def evaluate_table(table: GenomeTable, seeds: Sequence[int], task: Task, cfg: Fi
         except Exception as e:  # noqa: BLE001 - a failing batched method falls back to one genome at a time
             log.warning("batched evaluation of %d genomes failed (%s: %s); evaluating them one at a time",
                         net.num_genomes, type(e).__name__, e)
-            sub = table.take(net.genomes)
-            single = [evaluate_genome(sub.genome(i), task, cfg, int(s)) for i, s in enumerate(seeds[net.genomes])]
-            out.place(table, net.genomes, TableResults.from_list(single, sub))
+            _evaluate_singly(table, net.genomes, seeds, task, cfg, out, None)
         else:
             out.seconds[net.genomes] = (time.perf_counter() - start) / net.num_genomes
         if progress is not None:
             progress(net.num_genomes)
     return out
+
+
+def _evaluate_singly(table: GenomeTable, index: np.ndarray, seeds: np.ndarray, task: Task, cfg: FineTuneConfig,
+                     out: TableResults, progress: Callable[[int], None] | None) -> None:
+    """The per-genome path for the genomes ``index`` of ``table``, written into ``out``."""
+    sub = table.take(index)
+    results = []
+    for i, seed in enumerate(seeds[index].tolist()):
+        results.append(evaluate_genome(sub.genome(i), task, cfg, seed))
+        if progress is not None:
+            progress(1)
+    out.place(table, index, TableResults.from_list(results, sub))
 
 
 def _fail(out: TableResults, genomes: np.ndarray, local: np.ndarray, values: np.ndarray, what: str,

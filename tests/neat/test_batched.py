@@ -18,7 +18,7 @@ from ottorch.neat import (
     reference_forward,
 )
 from ottorch.neat.batch_eval import TableResults, evaluate_table
-from ottorch.neat.batched import compile_table, padded_size
+from ottorch.neat.batched import MAX_BATCHED_WORK, compile_table, padded_size
 from ottorch.neat.config import ACTIVATIONS
 from ottorch.neat.initial import initial_pool
 from ottorch.neat.mutation import mutate
@@ -58,7 +58,7 @@ def assert_same_bits(a: TableResults, b: TableResults):
 @pytest.mark.parametrize("feed_forward", [True, False])
 def test_batched_forward_agrees_with_the_reference_evaluator_for_every_activation(feed_forward):
     table = evolved_table(feed_forward=feed_forward)
-    nets, errors = compile_table(table, dtype=ottorch.float64)
+    nets, errors, _ = compile_table(table, dtype=ottorch.float64)
     assert not errors and sum(n.num_genomes for n in nets) == len(table)
     assert {a for n in nets for level in n.levels for a in [g[0] for g in level.groups]}
     rng = np.random.default_rng(1)
@@ -82,7 +82,7 @@ def test_every_activation_appears_in_the_phenotype_test():
 @pytest.mark.parametrize("feed_forward", [True, False])
 def test_batched_gradients_agree_with_the_genome_network_and_masks_get_none(feed_forward):
     table = evolved_table(feed_forward=feed_forward, acts=("tanh", "sigmoid", "sin", "gauss", "relu", "identity"))
-    nets, _ = compile_table(table, dtype=ottorch.float64)
+    nets, _, _ = compile_table(table, dtype=ottorch.float64)
     seq = np.random.default_rng(2).normal(size=(4, 3, 3)) * 0.5
     for net in nets:
         out = net(ottorch.tensor(seq[None]))
@@ -109,14 +109,28 @@ def test_batched_gradients_agree_with_the_genome_network_and_masks_get_none(feed
 
 
 def test_padding_depends_only_on_the_genome_and_groups_equal_shapes():
-    assert padded_size(np.array([0, 1, 2, 3, 8, 9, 17])).tolist() == [8, 8, 8, 8, 8, 16, 32]
+    assert padded_size(np.array([0, 1, 8, 9, 17, 33, 65, 131, 1000])).tolist() == [8, 8, 8, 16, 24, 40, 80, 160, 1024]
     table = evolved_table(feed_forward=False, n=30)
-    nets, _ = compile_table(table, cap=lambda size, recurrent: 4)
+    nets, _, _ = compile_table(table, cap=lambda size, recurrent: 4)
     assert all(n.num_genomes <= 4 for n in nets)
     alone = {int(i): (n.size, n.is_recurrent) for n in nets for i in n.genomes}
     for i in range(len(table)):
-        (single,), _ = compile_table(table.take([i]))
+        (single,), _, _ = compile_table(table.take([i]))
         assert (single.size, single.is_recurrent) == alone[i]
+
+
+def test_genomes_bound_by_arithmetic_are_evaluated_one_at_a_time_exactly_as_the_reference():
+    iris = IrisTask()
+    genome = GenomeConfig(num_inputs=4, num_outputs=3, num_hidden=300, initial_connection="full_nodirect",
+                          activation_default="tanh", activation_options=("tanh",), output_activation="identity")
+    big = Population(iris.default_config().replace(pop_size=2, genome=genome), seed=0).ask_table()[0]
+    table = GenomeTable.from_genomes([big.genome(0)] + [TASK_TABLES[1][1].genome(i) for i in range(3)])
+    nets, errors, single = compile_table(table, max_work=MAX_BATCHED_WORK)
+    assert single.tolist() == [0] and sorted(int(i) for n in nets for i in n.genomes) == [1, 2, 3]
+    cfg = FineTuneConfig(steps=3, batch_size=16)
+    mixed = evaluate_table(table, seeds_for(table), iris, cfg)
+    reference = evaluate_table(table, seeds_for(table), iris, replace(cfg, batched=False))
+    assert mixed.fitness[0] == reference.fitness[0] and mixed.final_loss[0] == reference.final_loss[0]
 
 
 def test_a_genome_with_a_feed_forward_cycle_gets_the_worst_fitness_and_the_reason():
