@@ -6,8 +6,8 @@ orders them by depth (longest feed-forward path from the inputs), numbers them p
 first) and scatters the weights into per-genome matrices.
 
 Every genome gets a padded size that depends on that genome alone: its node count rounded up to at
-least 8 and to a coarse grid (``padded_size``). Only genomes of the same size and kind (feed-forward or recurrent) share a
-``BatchedNetwork``. A stacked ``np.matmul`` gives each genome the bits a lone product of the same
+least 8 and to a coarse grid (``padded_size``). Only genomes of the same size and kind (feed-forward
+or recurrent) share a ``BatchedNetwork``. A stacked ``np.matmul`` gives each genome the bits a lone product of the same
 shape gives, and every other operation is elementwise or reduces within one genome, so a genome's
 numbers do not depend on which other genomes share its batch, or how many.
 
