@@ -175,14 +175,10 @@ def evaluate_table(table: GenomeTable, seeds: Sequence[int], task: Task, cfg: Fi
     """Fitness and fine-tuning of every genome of ``table`` (see the module doc); ``seeds[i]`` is genome
     i's evaluation seed. ``progress(n)`` is called as genomes finish."""
     seeds = np.asarray(seeds, dtype=np.int64)
-    if not cfg.batched or not task.supports_batches():
-        results = []
-        for i in range(len(table)):
-            results.append(evaluate_genome(table.genome(i), task, cfg, int(seeds[i])))
-            if progress is not None:
-                progress(1)
-        return TableResults.from_list(results, table)
     out = TableResults.start(table, task.worst_fitness)
+    if not cfg.batched or not task.supports_batches():
+        _evaluate_singly(table, np.arange(len(table)), seeds, task, cfg, out, progress)
+        return out
     samples = task.evaluation_samples(cfg.batch_size)
     budget = cfg.max_batch_mb * 2**20
 
