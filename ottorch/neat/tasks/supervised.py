@@ -24,14 +24,21 @@ def _t(a: np.ndarray) -> Tensor:
     return _make(np.ascontiguousarray(a), False, None)
 
 
-def _epochs(rng: np.random.Generator, n: int, batch_size: int, block: int = 16) -> Iterator[np.ndarray]:
-    """Mini-batch indices of ``n`` samples, one shuffled epoch (batches x batch size) at a time; the
-    per-genome and the batched streams both draw from this, so they see the same mini-batches.
-    Epochs are shuffled ``block`` at a time (one generator call instead of one per epoch)."""
+#: Epochs shuffled per generator call (one call instead of one per epoch).
+EPOCH_BLOCK = 16
+
+
+def _epoch_block(rng: np.random.Generator, n: int) -> np.ndarray:
+    """``EPOCH_BLOCK`` shuffled orders of ``n`` samples, (EPOCH_BLOCK, n). The per-genome and the
+    batched mini-batch streams both draw from this, so they see the same mini-batches."""
+    return rng.permuted(np.tile(np.arange(n), (EPOCH_BLOCK, 1)), axis=1)
+
+
+def _epochs(rng: np.random.Generator, n: int, batch_size: int) -> Iterator[np.ndarray]:
+    """Mini-batch indices of ``n`` samples, one shuffled epoch (batches x batch size) at a time."""
     count = n // batch_size
-    samples = np.tile(np.arange(n), (block, 1))
     while True:
-        for order in rng.permuted(samples, axis=1):
+        for order in _epoch_block(rng, n):
             yield order[: count * batch_size].reshape(count, batch_size)
 
 
@@ -61,12 +68,13 @@ class SupervisedTask(Task):
             while True:
                 yield shared
         x, y = self.x_train.numpy(), self.y_train.numpy()
-        streams = [_epochs(rng, n, batch_size) for rng in rngs]
+        count = n // batch_size
         while True:
-            # One epoch of every genome: (G, batches per epoch, batch size) indices.
-            index = np.stack([next(s) for s in streams])
-            for j in range(index.shape[1]):
-                yield _t(x[index[:, j]]), _t(y[index[:, j]])
+            # EPOCH_BLOCK epochs of every genome at once: (G, epochs x batches per epoch, batch size)
+            block = np.stack([_epoch_block(rng, n) for rng in rngs])[:, :, : count * batch_size]
+            block = block.reshape(len(block), -1, batch_size)
+            for j in range(block.shape[1]):
+                yield _t(x[block[:, j]]), _t(y[block[:, j]])
 
     def outputs(self, net, x: Tensor) -> Tensor:
         """Network outputs the loss and metrics use (the last step for sequence tasks)."""
