@@ -256,7 +256,8 @@ def _evaluate_network(net: BatchedNetwork, seeds: np.ndarray, task: Task, cfg: F
         before = np.asarray(task.batch_fitness(net, rngs), dtype=np.float64)
     _check_shape(before, net, "batch_fitness")
     alive = np.isfinite(before)
-    _fail(out, genomes, np.flatnonzero(~alive), before, "fitness", 0)
+    if not alive.all():
+        _fail(out, genomes, np.flatnonzero(~alive), before, "fitness", 0)
     mode = cfg.mode if task.differentiable else "none"
     if mode == "none" or cfg.steps == 0:
         out.fitness[genomes[alive]] = before[alive]
@@ -292,8 +293,9 @@ def _evaluate_network(net: BatchedNetwork, seeds: np.ndarray, task: Task, cfg: F
     with ottorch.no_grad():
         after = np.asarray(task.batch_fitness(net, rngs), dtype=np.float64)
     bad = alive & ~np.isfinite(after)
-    _fail(out, genomes, np.flatnonzero(bad), after, "fitness after training", cfg.steps)
-    alive &= ~bad
+    if bad.any():
+        _fail(out, genomes, np.flatnonzero(bad), after, "fitness after training", cfg.steps)
+        alive &= ~bad
     done = genomes[alive]
     out.gradient_steps[done] = cfg.steps
     out.fitness_before[done] = before[alive]
