@@ -34,6 +34,20 @@ def segment_index(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return offsets + np.arange(total)
 
 
+def take_segments(obj, starts: dict[str, np.ndarray], groups, rows: np.ndarray) -> dict[str, np.ndarray]:
+    """The gene columns of ``rows`` (in that order) from ``obj``'s segmented tables: ``groups`` pairs
+    each table's prefix with its column names, the first being the row column (renumbered from 0)."""
+    out = {}
+    for prefix, fields in groups:
+        s = starts[prefix]
+        lengths = s[rows + 1] - s[rows]
+        idx = segment_index(s[rows], lengths)
+        for name in fields[1:]:
+            out[name] = getattr(obj, name)[idx]
+        out[fields[0]] = np.repeat(np.arange(len(rows)), lengths)
+    return out
+
+
 class GenePool:
     """Rows of genomes; ``c_*`` arrays are connection genes and ``n_*`` node genes (outputs and
     hidden nodes; inputs have no attributes)."""
@@ -77,14 +91,8 @@ class GenePool:
     def take(self, rows: np.ndarray) -> GenePool:
         """A new pool holding copies of ``rows`` (in that order)."""
         rows = np.asarray(rows, dtype=np.int64)
-        out = {}
-        for prefix, fields in (("c", CONN_FIELDS), ("n", NODE_FIELDS)):
-            s = self.starts(prefix)
-            lengths = s[rows + 1] - s[rows]
-            idx = segment_index(s[rows], lengths)
-            for name in fields:
-                out[name] = getattr(self, name)[idx]
-            out[fields[0]] = np.repeat(np.arange(len(rows)), lengths)
+        starts = {"c": self.starts("c"), "n": self.starts("n")}
+        out = take_segments(self, starts, (("c", CONN_FIELDS), ("n", NODE_FIELDS)), rows)
         return GenePool(self.keys[rows], **out)
 
     @staticmethod

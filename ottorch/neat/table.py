@@ -16,7 +16,7 @@ import numpy as np
 from ottorch.neat.config import ACTIVATIONS
 from ottorch.neat.genome import ConnectionGene, Genome, NodeGene
 from ottorch.neat.innovation import InnovationTracker
-from ottorch.neat.pool import GenePool, segment_index
+from ottorch.neat.pool import GenePool, take_segments
 
 _ACT_INDEX = {name: i for i, name in enumerate(ACTIVATIONS)}
 CONN_COLUMNS = ("c_row", "c_innov", "c_in", "c_out", "c_rec", "c_weight", "c_enabled")
@@ -115,14 +115,8 @@ class GenomeTable:
     def take(self, index: np.ndarray) -> GenomeTable:
         """A table of the genomes ``index`` (in that order), renumbered 0 .. len(index)-1."""
         index = np.asarray(index, dtype=np.int64)
-        out = {}
-        for prefix, columns in (("c", CONN_COLUMNS), ("n", NODE_COLUMNS)):
-            s = self.starts(prefix)
-            lengths = s[index + 1] - s[index]
-            rows = segment_index(s[index], lengths)
-            for name in columns[1:]:
-                out[name] = getattr(self, name)[rows]
-            out[columns[0]] = np.repeat(np.arange(len(index)), lengths)
+        starts = {"c": self.starts("c"), "n": self.starts("n")}
+        out = take_segments(self, starts, (("c", CONN_COLUMNS), ("n", NODE_COLUMNS)), index)
         return GenomeTable(self.keys[index], self.num_inputs, self.num_outputs, **out)
 
     def genome(self, i: int, fitness: float | None = None) -> Genome:
