@@ -4,13 +4,13 @@ spiral) as the Backprop NEAT demo defines them.
 Sources: the Playground's ``src/dataset.ts`` (github.com/tensorflow/playground: classifyCircleData,
 classifyXORData, classifyTwoGaussData, classifySpiralData) and the Backprop NEAT demo's adaptation
 of it (github.com/hardmaru/backprop-neat-js, ``datafit-neat.js``, otoro.net 2016), which uses
-noise 0.5, 200 training and 400 test points. Both draw coordinates in about [-6, 6]. Noise here is
+noise 0.5, 200 training and 400 test points. Coordinates lie in about [-6, 6]. Noise here is
 the demo's: it displaces points and never changes a label, so the classes stay (nearly) separable.
 The Playground itself differs for three sets: its circle and XOR noise flips labels (the label is
 that of a randomly shifted copy of the point), its Gaussian variance goes from 0.5 to 4 as noise
 goes from 0 to 0.5, and its spiral reaches radius 5 instead of 6.
 
-Labels are 1 for the first class named in each docstring, 0 for the other; points come shuffled.
+Each generator returns ``Data`` (unpacks as ``x, y``) with the points of both classes shuffled together.
 """
 
 from __future__ import annotations
@@ -53,7 +53,8 @@ def make_circle(n: int = 200, noise: float = 0.5, generator=None) -> Data:
     ottorch's default generator)."""
     rng = as_numpy_generator(generator)
     n1, n0 = _split(n)
-    r = np.concatenate([rng.uniform(0.0, 0.5 * CIRCLE_RADIUS, n1), rng.uniform(0.75 * CIRCLE_RADIUS, CIRCLE_RADIUS, n0)])
+    r = np.concatenate([rng.uniform(0.0, 0.5 * CIRCLE_RADIUS, n1),
+                        rng.uniform(0.75 * CIRCLE_RADIUS, CIRCLE_RADIUS, n0)])
     x = _polar(r, rng.uniform(0.0, 2 * np.pi, n))
     x += rng.uniform(-CIRCLE_RADIUS, CIRCLE_RADIUS, (n, 2)) * (noise / 3)
     return _shuffled(rng, x, np.repeat([1.0, 0.0], [n1, n0]))

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from ottorch.neat.tasks.base import Task
 from ottorch.neat.tasks.control import CartPoleTask, DoublePoleTask
+from ottorch.neat.tasks.playground import CircleTask, GaussianTask, PlaygroundTask, SpiralTask, XOR2DTask
 from ottorch.neat.tasks.supervised import IrisTask, ParityTask, SineTask, SupervisedTask, XORTask
 
 #: name -> (factory, one-line description)
@@ -16,6 +17,10 @@ TASKS: dict[str, tuple[Callable[[], Task], str]] = {
     "parity": (ParityTask, "parity of 4-bit sequences with recurrent genomes"),
     "cartpole": (CartPoleTask, "single pole balancing (pure NEAT)"),
     "double_pole": (DoublePoleTask, "double pole balancing with velocities, the NEAT paper's benchmark (pure NEAT)"),
+    "circle": (CircleTask, "TensorFlow Playground circle: a disc inside a ring (2-D, noise 0.5)"),
+    "xor2d": (XOR2DTask, "TensorFlow Playground XOR: same-sign quadrants against the others (2-D, noise 0.5)"),
+    "gaussian": (GaussianTask, "TensorFlow Playground two overlapping Gaussian clouds (2-D, noise 0.5)"),
+    "spiral": (SpiralTask, "TensorFlow Playground two-arm spiral (2-D, noise 0.5), Backprop NEAT's hardest set"),
 }
 
 
@@ -28,5 +33,5 @@ def make_task(name: str) -> Task:
     return factory()
 
 
-__all__ = ["TASKS", "CartPoleTask", "DoublePoleTask", "IrisTask", "ParityTask", "SineTask", "SupervisedTask",
-           "Task", "XORTask", "make_task"]
+__all__ = ["TASKS", "CartPoleTask", "CircleTask", "DoublePoleTask", "GaussianTask", "IrisTask", "ParityTask",
+           "PlaygroundTask", "SineTask", "SpiralTask", "SupervisedTask", "Task", "XOR2DTask", "XORTask", "make_task"]
