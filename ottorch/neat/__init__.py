@@ -6,6 +6,8 @@ the genome. ``Population`` runs the ask / evaluate / tell loop with any ``Evalua
 (``SerialEvaluator`` here; ``ottorch.distributed.RayEvaluator`` spreads it over Ray workers).
 """
 
+from ottorch.neat.batch_eval import TableResults, evaluate_table
+from ottorch.neat.batched import BatchedNetwork, compile_table
 from ottorch.neat.checkpoint import Checkpointer, CheckpointError, load_checkpoint, save_checkpoint
 from ottorch.neat.config import (
     ConfigError,
@@ -25,4 +27,5 @@ from ottorch.neat.phenotype import GenomeNetwork, compile_genome, reference_forw
 from ottorch.neat.population import GenerationStats, Population
 from ottorch.neat.reporting import BaseReporter, CSVReporter, StatisticsReporter, StdOutReporter
 from ottorch.neat.reproduction import CompleteExtinctionError
+from ottorch.neat.table import GenomeTable
 from ottorch.neat.tasks.base import Task
