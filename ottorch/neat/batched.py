@@ -170,7 +170,7 @@ def compile_table(table: GenomeTable, cap: Callable[[int, bool], int] | None = N
     ok[list(s.errors)] = False
     single = np.zeros(0, dtype=np.int64)
     # (3 * depth + 1) * N * C with depth <= N bounds the work; skip the exact count when that is small
-    largest = padded_size(np.array([s.nodes.max(initial=0)]))[0]
+    largest = 2 * max(int(s.nodes.max(initial=0)), MIN_PADDED_SIZE)  # >= its padded size
     if max_work is not None and (3 * largest + 1) * largest * (table.num_inputs + largest) > max_work:
         heavy = ok & (batched_work(table, s) > max_work)
         single = np.flatnonzero(heavy)
