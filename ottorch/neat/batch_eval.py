@@ -139,14 +139,6 @@ class TableResults:
             self.errors.pop(i, None)
         self.errors.update({int(index[i]): message for i, message in part.errors.items()})
 
-    @classmethod
-    def merge(cls, table: GenomeTable, parts: list[tuple[np.ndarray, TableResults]], worst: float) -> TableResults:
-        """The results of ``table`` from results of its sub-tables ``table.take(index)``."""
-        out = cls.start(table, worst)
-        for index, part in parts:
-            out.place(table, np.asarray(index, dtype=np.int64), part)
-        return out
-
 
 class _Generators(Sequence):
     """Each genome's evaluation generator, made when first used (most tasks never draw)."""

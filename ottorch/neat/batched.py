@@ -147,11 +147,11 @@ def analyse(table: GenomeTable) -> Structure:
     return Structure(used, src_col, dst_pos, required, position, depth, nodes, recurrent, errors)
 
 
-def batched_work(table: GenomeTable, s: Structure) -> np.ndarray:
-    """Multiply-adds per sample of one batched training step of each genome (see ``MAX_BATCHED_WORK``)."""
+def batched_work(table: GenomeTable, s: Structure, size: np.ndarray) -> np.ndarray:
+    """Multiply-adds per sample of one batched training step of each genome of padded ``size``
+    (see ``MAX_BATCHED_WORK``)."""
     depth = np.zeros(len(table), dtype=np.int64)
     np.maximum.at(depth, table.n_row, s.node_depth)
-    size = padded_size(s.nodes)
     return (3 * depth + 1) * size * (table.num_inputs + size)
 
 
@@ -168,14 +168,14 @@ def compile_table(table: GenomeTable, cap: Callable[[int, bool], int] | None = N
     G = len(table)
     ok = np.ones(G, dtype=bool)
     ok[list(s.errors)] = False
+    size = padded_size(s.nodes)
     single = np.zeros(0, dtype=np.int64)
     # (3 * depth + 1) * N * C with depth <= N bounds the work; skip the exact count when that is small
     largest = 2 * max(int(s.nodes.max(initial=0)), MIN_PADDED_SIZE)  # >= its padded size
     if max_work is not None and (3 * largest + 1) * largest * (table.num_inputs + largest) > max_work:
-        heavy = ok & (batched_work(table, s) > max_work)
+        heavy = ok & (batched_work(table, s, size) > max_work)
         single = np.flatnonzero(heavy)
         ok &= ~heavy
-    size = padded_size(s.nodes)
     kind = np.where(ok, size * 2 + s.recurrent, -1)
     # Number the batches: genomes of one kind, in table order, at most ``cap`` of them per batch.
     chunk = np.full(G, -1, dtype=np.int64)
@@ -417,10 +417,6 @@ class BatchedNetwork(Module):
         if self.weight_rec is not None:
             w[~ff] = self.weight_rec.detach().numpy()[tuple(a[~ff] for a in self.conn_at)]
         return w, self.bias.detach().numpy()[self.node_at].astype(np.float64)
-
-    def estimate_bytes(self, samples: int) -> int:
-        """Rough memory of training this network on ``samples`` (batch x time steps) per genome."""
-        return estimate_bytes(self.num_inputs, self.size, self.is_recurrent, samples) * self.num_genomes
 
 
 def estimate_bytes(num_inputs: int, size: int, recurrent: bool, samples: int, itemsize: int = 4) -> int:

@@ -34,12 +34,13 @@ def segment_index(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return offsets + np.arange(total)
 
 
-def take_segments(obj, starts: dict[str, np.ndarray], groups, rows: np.ndarray) -> dict[str, np.ndarray]:
-    """The gene columns of ``rows`` (in that order) from ``obj``'s segmented tables: ``groups`` pairs
-    each table's prefix with its column names, the first being the row column (renumbered from 0)."""
+def take_segments(obj, groups, rows: np.ndarray) -> dict[str, np.ndarray]:
+    """The gene columns of ``rows`` (in that order) from ``obj``'s segmented tables (``obj.starts(prefix)``
+    gives a table's segment offsets): ``groups`` pairs each table's prefix with its column names, the
+    first being the row column (renumbered from 0)."""
     out = {}
     for prefix, fields in groups:
-        s = starts[prefix]
+        s = obj.starts(prefix)
         lengths = s[rows + 1] - s[rows]
         idx = segment_index(s[rows], lengths)
         for name in fields[1:]:
@@ -91,8 +92,7 @@ class GenePool:
     def take(self, rows: np.ndarray) -> GenePool:
         """A new pool holding copies of ``rows`` (in that order)."""
         rows = np.asarray(rows, dtype=np.int64)
-        starts = {"c": self.starts("c"), "n": self.starts("n")}
-        out = take_segments(self, starts, (("c", CONN_FIELDS), ("n", NODE_FIELDS)), rows)
+        out = take_segments(self, (("c", CONN_FIELDS), ("n", NODE_FIELDS)), rows)
         return GenePool(self.keys[rows], **out)
 
     @staticmethod

@@ -56,14 +56,19 @@ class GenomeTable:
         for name in CONN_COLUMNS + NODE_COLUMNS:
             setattr(self, name, np.asarray(getattr(self, name), dtype=_DTYPES[name]))
         self.num_inputs, self.num_outputs = int(self.num_inputs), int(self.num_outputs)
+        self._starts: dict[str, np.ndarray] = {}
 
     def __len__(self) -> int:
         return len(self.keys)
 
     def starts(self, which: str) -> np.ndarray:
-        """Segment offsets (G + 1) of the ``"c"`` (connection) or ``"n"`` (node) table."""
-        rows = self.c_row if which == "c" else self.n_row
-        return np.searchsorted(rows, np.arange(len(self.keys) + 1))
+        """Segment offsets (G + 1) of the ``"c"`` (connection) or ``"n"`` (node) table (computed once:
+        a table's rows never change, only its weights and biases)."""
+        found = self._starts.get(which)
+        if found is None:
+            rows = self.c_row if which == "c" else self.n_row
+            found = self._starts[which] = np.searchsorted(rows, np.arange(len(self.keys) + 1))
+        return found
 
     # ------------------------------------------------------------------ construction
 
@@ -115,8 +120,7 @@ class GenomeTable:
     def take(self, index: np.ndarray) -> GenomeTable:
         """A table of the genomes ``index`` (in that order), renumbered 0 .. len(index)-1."""
         index = np.asarray(index, dtype=np.int64)
-        starts = {"c": self.starts("c"), "n": self.starts("n")}
-        out = take_segments(self, starts, (("c", CONN_COLUMNS), ("n", NODE_COLUMNS)), index)
+        out = take_segments(self, (("c", CONN_COLUMNS), ("n", NODE_COLUMNS)), index)
         return GenomeTable(self.keys[index], self.num_inputs, self.num_outputs, **out)
 
     def genome(self, i: int, fitness: float | None = None) -> Genome:
