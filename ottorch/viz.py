@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -466,5 +467,6 @@ def save_dot(source: str, path: str | os.PathLike, *, format: str = "png") -> di
     if _render(source, dot_path, out_path, format):
         return {"dot": dot_path, format: out_path}
     message = _INSTALL_HINT.format(dot=dot_path, fmt=format, out=out_path)
-    print(message)
+    # a diagnostic, so stderr: it must not mix into what a program prints (e.g. the CLI's --quiet summary)
+    print(message, file=sys.stderr)
     return {"dot": dot_path, format: None, "message": message}

@@ -310,7 +310,7 @@ def test_save_visualization_without_graphviz_writes_dot_and_explains(tmp_path, m
     message = paths["message"]
     assert "pip install 'ottorch[viz]'" in message and "apt-get install graphviz" in message
     assert str(tmp_path / "model.v2.dot") in message
-    assert message in capsys.readouterr().out
+    assert message in capsys.readouterr().err
 
 
 def test_save_visualization_reports_dot_failures_and_bad_formats(tmp_path, monkeypatch):
