@@ -226,6 +226,7 @@ def run(args: argparse.Namespace) -> dict:
         out = args.out or Path("runs") / f"{task.name}-{time.strftime('%Y%m%d-%H%M%S')}"
         reporter = ProgressReporter(args.quiet)
         population = Population(cfg, seed=seed)
+    population.solution_test = task.solves
     out.mkdir(parents=True, exist_ok=True)
     (out / "run.json").write_text(json.dumps({"task": task.name, "seed": seed, "config": cfg.to_dict()}, indent=1))
     for r in (reporter, CSVReporter(out / "history.csv"), Checkpointer(out / "checkpoints")):

@@ -177,7 +177,7 @@ def evaluate_table(table: GenomeTable, seeds: Sequence[int], task: Task, cfg: Fi
     def cap(size: int, recurrent: bool) -> int:
         return min(cfg.max_batch_genomes, int(budget // estimate_bytes(table.num_inputs, size, recurrent, samples)))
 
-    networks, errors, single = compile_table(table, cap, max_work=MAX_BATCHED_WORK)
+    networks, errors, single = compile_table(table, cap, task.dtype, MAX_BATCHED_WORK)
     out.errors.update(errors)
     if errors and progress is not None:
         progress(len(errors))

@@ -354,9 +354,11 @@ class BatchedNetwork(Module):
             response[self.node_at] = responses
             self.response = response.reshape(G * N, 1)
 
+        #: Per node of ``node_at``: its depth level and activation (an index of ``config.ACTIVATIONS``).
+        self.node_depth, self.node_act = s.node_depth[genes], table.n_act[genes]
         # Levels: nodes sorted by (depth, activation); each run of equal keys is one group.
         flat = self.node_at[0] * N + self.node_at[1]
-        key = s.node_depth[genes] * len(_FUNCTIONS) + table.n_act[genes]
+        key = self.node_depth * len(_FUNCTIONS) + self.node_act
         order = np.lexsort((flat, key))
         flat, key = flat[order], key[order]
         rows = flat // N * (I + N) + I + flat % N

@@ -14,6 +14,7 @@ randomness comes from one ``numpy.random.Generator`` whose state is part of ever
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,8 +57,13 @@ class GenerationStats:
 class Population:
     """A NEAT run: genes, species, innovations and the random state, one generation at a time."""
 
-    def __init__(self, config: NEATConfig, seed: int = 0, reporters=()) -> None:
+    def __init__(self, config: NEATConfig, seed: int = 0, reporters=(),
+                 solution_test: Callable[[Genome], bool] | None = None) -> None:
         self.config = config
+        #: A further test a generation's champion must pass, once it reaches the fitness threshold, for the
+        #: run to be solved (e.g. ``task.solves``); the champion that passes becomes ``best_genome``.
+        self.solution_test = solution_test
+        self._tested: dict[int, bool] = {}
         self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.reporters = ReporterSet(reporters)
@@ -146,7 +152,18 @@ class Population:
         cfg = self.config
         if self.fitness is None or cfg.no_fitness_termination or cfg.fitness_threshold is None:
             return False
-        return bool(_CRITERIA[cfg.fitness_criterion](self.fitness) >= cfg.fitness_threshold)
+        if _CRITERIA[cfg.fitness_criterion](self.fitness) < cfg.fitness_threshold:
+            return False
+        if self.solution_test is None:
+            return True
+        best = int(np.argmax(self.fitness))
+        key = int(self.pool.keys[best])
+        if key not in self._tested:
+            champion = self.pool.genome(best, self.tracker, float(self.fitness[best]))
+            self._tested[key] = bool(self.solution_test(champion))
+            if self._tested[key]:
+                self.best_genome = champion
+        return self._tested[key]
 
     def advance(self) -> None:
         """Breed and speciate the next generation (after ``tell``)."""

@@ -17,6 +17,8 @@ TASKS: dict[str, tuple[Callable[[], Task], str]] = {
     "parity": (ParityTask, "parity of 4-bit sequences with recurrent genomes"),
     "cartpole": (CartPoleTask, "single pole balancing (pure NEAT)"),
     "double_pole": (DoublePoleTask, "double pole balancing with velocities, the NEAT paper's benchmark (pure NEAT)"),
+    "double_pole_nv": (lambda: DoublePoleTask(velocities=False),
+                       "double pole balancing without velocities, Gruau's damping fitness (pure NEAT)"),
     "circle": (CircleTask, "TensorFlow Playground circle: a disc inside a ring (2-D, noise 0.5)"),
     "xor2d": (XOR2DTask, "TensorFlow Playground XOR: same-sign quadrants against the others (2-D, noise 0.5)"),
     "gaussian": (GaussianTask, "TensorFlow Playground two overlapping Gaussian clouds (2-D, noise 0.5)"),

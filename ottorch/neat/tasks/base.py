@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
+import ottorch
 from ottorch._functions import stack
 from ottorch._tensor import Tensor
 from ottorch.neat.config import NEATConfig
@@ -42,6 +43,8 @@ class Task:
     fitness_threshold: float = np.inf
     #: The value given to a genome whose evaluation failed or produced NaN.
     worst_fitness: float = -1e9
+    #: The dtype of the ``BatchedNetwork``s the batched interface receives.
+    dtype = ottorch.float32
 
     def default_config(self, mode: str | None = None) -> NEATConfig:
         """A configuration that solves this task (used when the user gives none). ``mode`` is the
@@ -62,6 +65,11 @@ class Task:
     def test_metric(self, net, genome: Genome) -> dict[str, float]:
         """The task's metric on held-out data, for reporting the champion."""
         return {}
+
+    def solves(self, genome: Genome) -> bool:
+        """Whether a generation's champion that reached the fitness threshold solves the task: a further
+        test, such as the double pole benchmark's long run and generalisation test (True by default)."""
+        return True
 
     # ------------------------------------------------------------------ batched interface
 

@@ -4,11 +4,14 @@ import math
 import numpy as np
 import pytest
 
+from ottorch.neat.batch_eval import evaluate_table
 from ottorch.neat.config import NEATConfig
 from ottorch.neat.evaluator import SerialEvaluator
 from ottorch.neat.genome import ConnectionGene, Genome, NodeGene
 from ottorch.neat.phenotype import compile_genome, reference_forward
 from ottorch.neat.population import Population
+from ottorch.neat.table import GenomeTable
+from ottorch.neat.tasks import make_task
 from ottorch.neat.tasks.control import (
     CART_ANGLE_LIMIT,
     CART_GRAVITY,
@@ -165,7 +168,7 @@ def test_float_policy_matches_the_numpy_policy():
     for i, (a, b, w, rec) in enumerate(edges):
         g.connections[i] = ConnectionGene(i, a, b, w, recurrent=rec)
     net = compile_genome(g)
-    fast, reference = FloatPolicy(g, net), net.policy()
+    fast, reference = FloatPolicy.from_genome(g, net), net.policy()
     obs = np.random.default_rng(1).normal(size=(12, 3))
     for _ in range(2):
         fast.reset()
@@ -175,9 +178,9 @@ def test_float_policy_matches_the_numpy_policy():
     with pytest.raises(ValueError, match="expected 3 observation values, got 2"):
         fast([0.0, 1.0])
     # without a network the genome's own (float64) values are used; trained values win when given
-    np.testing.assert_allclose(FloatPolicy(g)(obs[0].tolist()), reference_forward(g, obs[:1])[0], rtol=1e-12)
+    np.testing.assert_allclose(FloatPolicy.from_genome(g)(obs[0].tolist()), reference_forward(g, obs[:1])[0], rtol=1e-12)
     net.bias.data[:] = 0.0
-    assert FloatPolicy(g, net)(obs[0].tolist()) != FloatPolicy(g)(obs[0].tolist())
+    assert FloatPolicy.from_genome(g, net)(obs[0].tolist()) != FloatPolicy.from_genome(g)(obs[0].tolist())
 
 
 # ----------------------------------------------------------------------------- single pole task
@@ -251,7 +254,7 @@ def test_lqr_controller_balances_the_double_pole():
     # the vectorised generalisation test agrees with running each start state alone
     fractions, ranges = (0.05, 0.25, 0.5, 0.75, 0.95), (2.16, 1.35, 0.06283152, 0.15009752)
     grid = np.stack(np.meshgrid(*[(2 * np.array(fractions) - 1) * r for r in ranges], indexing="ij"), -1).reshape(-1, 4)
-    policy = FloatPolicy(g, net)
+    policy = FloatPolicy.from_genome(g, net)
     alone = 0
     for start in grid:
         policy.reset()
@@ -263,19 +266,20 @@ def test_double_pole_without_control_falls_and_is_deterministic():
     task = DoublePoleTask(max_steps=1000)
     zero_force = linear_genome([0.0] * 6)  # output 0.5: no force
     net = compile_genome(zero_force)
-    steps = task.episode(FloatPolicy(zero_force), task.start_state(), 1000)
+    steps = task.episode(FloatPolicy.from_genome(zero_force), task.start_state(), 1000)
     assert 10 < steps < 100
     assert task.fitness(net, zero_force, np.random.default_rng(0)) == steps / 1000
     assert task.fitness(net, zero_force, np.random.default_rng(1)) == steps / 1000
     # a larger initial angle falls sooner
     tilted = DoublePoleTask(initial_angle=4.5)
-    assert tilted.episode(FloatPolicy(zero_force), tilted.start_state(), 1000) < steps
+    assert tilted.episode(FloatPolicy.from_genome(zero_force), tilted.start_state(), 1000) < steps
     assert task.start_state() == (0.0, 0.0, math.radians(1.0), 0.0, 0.0, 0.0)
 
 
 def test_double_pole_without_velocities_feeds_three_positions_to_a_recurrent_genome():
     task = DoublePoleTask(velocities=False, max_steps=300, generalization_steps=5)
-    assert (task.num_inputs, task.recurrent, task.name) == (3, True, "double_pole_no_velocities")
+    assert (task.num_inputs, task.recurrent, task.name, task.damping) == (3, True, "double_pole_nv", True)
+    assert make_task("double_pole_nv").name == "double_pole_nv"
     seen = []
     task.episode(lambda obs: seen.append(obs) or [0.5], (0.24, 9.0, 0.062832, 9.0, -0.031416, 9.0), 1)
     assert seen == [pytest.approx((0.1, 0.1, -0.05))]
@@ -283,11 +287,58 @@ def test_double_pole_without_velocities_feeds_three_positions_to_a_recurrent_gen
     g.connections[3] = ConnectionGene(3, 0, 0, 0.5, recurrent=True)
     net = compile_genome(g)
     assert net.is_recurrent
-    fitness = task.fitness(net, g, np.random.default_rng(0))
-    assert 0.0 <= fitness <= 1.0
-    assert task.test_metric(net, g)["balanced"] == fitness
+    steps = task.episode(FloatPolicy.from_genome(g), task.start_state(), 1000)
+    assert task.test_metric(net, g)["balanced"] == min(steps, 300) / 300
     cfg = task.default_config()
     assert (cfg.genome.num_inputs, cfg.genome.feed_forward, cfg.fine_tune.mode) == (3, False, "none")
+    assert cfg.fitness_threshold == task.fitness_threshold == 0.1
+
+
+def _recorded_episode(task, policy, max_steps):
+    """The damping fitness's inputs computed by hand: actions balanced and each balanced state."""
+    states, state = [], task.start_state()
+    for t in range(max_steps):
+        state, inside = task.advance(state, policy(task.observe(state))[0], False)
+        if not inside:
+            return t, states
+        states.append(state)
+    return max_steps, states
+
+
+def test_damping_fitness_is_gruaus():
+    task = DoublePoleTask(velocities=False)
+    short = linear_genome([0.0, 0.0, 0.0])  # no force: falls within 100 actions
+    t, _ = _recorded_episode(task, FloatPolicy.from_genome(short), 1000)
+    assert 10 < t < 100
+    assert task.fitness(None, short, np.random.default_rng(0)) == 0.1 * t / 1000
+    # beyond 100 actions: f1 plus 0.9 * 0.75 / the jiggle of the last 100 (damping also applies with velocities)
+    task = DoublePoleTask(damping=True)
+    g = linear_genome(DOUBLE_POLE_WEIGHTS)
+    t, states = _recorded_episode(task, FloatPolicy.from_genome(g), 1000)
+    assert t == 1000
+    jiggle = sum(abs(s[0]) + abs(s[1]) + abs(s[2]) + abs(s[3]) for s in states[-100:])
+    assert task.fitness(None, g, np.random.default_rng(0)) == pytest.approx(0.1 * t / 1000 + 0.9 * 0.75 / jiggle,
+                                                                            rel=1e-12)
+    assert task.damping_fitness(np.array([50, 100]), np.array([np.nan, 2.0])).tolist() == [0.005, 0.01 + 0.3375]
+
+
+def test_double_pole_nv_is_solved_by_the_long_run_and_the_generalisation_test():
+    g = linear_genome(DOUBLE_POLE_WEIGHTS[::2])
+    lenient = DoublePoleTask(velocities=False, max_steps=5, generalization_steps=5, generalization_threshold=0,
+                             damping_steps=120)
+    strict = DoublePoleTask(velocities=False, max_steps=5, generalization_steps=5, generalization_threshold=626)
+    assert lenient.solves(g) and not strict.solves(g)
+    assert DoublePoleTask().solves(g)  # with velocities the fitness threshold alone decides
+    # the population asks once per champion, only after the threshold is reached, and keeps the one that passed
+    asked = []
+    cfg = lenient.default_config().replace(pop_size=30)
+    pop = Population(cfg, seed=0, solution_test=lambda genome: asked.append(genome.key) or True)
+    pop.run(SerialEvaluator(lenient, cfg.fine_tune), 40)
+    assert pop.solved() and len(asked) == len(set(asked)) >= 1
+    assert pop.best_genome.key == asked[-1] and pop.best_genome.fitness >= cfg.fitness_threshold
+    never = Population(cfg, seed=0, solution_test=lambda genome: False)
+    never.run(SerialEvaluator(lenient, cfg.fine_tune), 3)
+    assert len(never.history) == 3 and not never.solved()
 
 
 def test_double_pole_default_config_and_arguments():
@@ -298,3 +349,52 @@ def test_double_pole_default_config_and_arguments():
     assert task.input_scale == (2.4, 10.0, 0.62832, 5.0, 0.62832, 5.0)
     with pytest.raises(ValueError, match="max_steps"):
         DoublePoleTask(max_steps=0)
+
+
+# ----------------------------------------------------------------------------- lock-step simulation
+
+
+def _evolved_genomes(task, generations=3, pop_size=60):
+    cfg = task.default_config().replace(pop_size=pop_size)
+    pop = Population(cfg, seed=3)
+    pop.run(SerialEvaluator(task, cfg.fine_tune), generations)
+    pop.advance()
+    return pop.ask()[0], cfg
+
+
+@pytest.mark.parametrize("task", [CartPoleTask(max_steps=300), DoublePoleTask(max_steps=3000),
+                                  DoublePoleTask(velocities=False)], ids=lambda t: t.name)
+def test_lock_step_fitness_equals_the_per_genome_simulator_exactly(task):
+    genomes, cfg = _evolved_genomes(task)
+    if task.num_inputs == 6:
+        # controllers that balance for long, slightly different: lanes drop out one by one and the last
+        # ones finish on floats, handed over mid-episode
+        rng = np.random.default_rng(0)
+        for i in range(30):
+            g = linear_genome((np.asarray(DOUBLE_POLE_WEIGHTS) * rng.uniform(0.6, 1.4, 6)).tolist())
+            g.key = 10_000 + i
+            genomes.append(g)
+    table = GenomeTable.from_genomes(genomes)
+    seeds = np.arange(len(genomes)) * 7 + 1
+    batched = evaluate_table(table, seeds, task, cfg.fine_tune)
+    assert not batched.errors
+    alone = [task.fitness(None, g, np.random.default_rng(int(s))) for g, s in zip(genomes, seeds)]
+    assert batched.fitness.tolist() == alone
+    assert len(set(alone)) > 5
+    # a genome's fitness does not depend on its batch-mates
+    half = np.arange(0, len(genomes), 2)
+    assert evaluate_table(table.take(half), seeds[half], task, cfg.fine_tune).fitness.tolist() == alone[::2]
+
+
+def test_lock_step_generalisation_equals_each_start_alone():
+    task = DoublePoleTask(generalization_steps=120)
+    g = linear_genome(DOUBLE_POLE_WEIGHTS)
+    score = task.generalization(g)
+    fractions, ranges = (0.05, 0.25, 0.5, 0.75, 0.95), (2.16, 1.35, 0.06283152, 0.15009752)
+    grid = np.stack(np.meshgrid(*[(2 * np.array(fractions) - 1) * r for r in ranges], indexing="ij"), -1).reshape(-1, 4)
+    policy = FloatPolicy.from_genome(g)
+    alone = 0
+    for start in grid:
+        policy.reset()
+        alone += task.episode(policy, (*start, 0.0, 0.0), 120) == 120
+    assert alone == score and 0 < score < 625
