@@ -5,13 +5,26 @@ its seeds, and an idle actor takes the next shard (``plan_shards``: the largest 
 shards shrinking towards the end so the workers finish together). Actors evaluate a shard as
 batches with the same function as ``SerialEvaluator`` and the same seeds, single-threaded BLAS
 included, and send back ``TableResults`` arrays; a genome's numbers do not depend on its batch-mates,
-so the results are identical whatever the number of workers or nodes. Fault tolerance:
+so the results are identical whatever the number of workers or nodes, and however it changes
+during a run. Fault tolerance:
 
-- a shard whose worker dies is re-run, one genome per shard, on a restarted worker: the generation
-  completes with nothing lost;
-- every genome of a failed shard is charged one crash, and a genome charged ``max_crashes`` times
+- a shard whose worker process dies (on a node that is still alive) is re-run, one genome per
+  shard, on a restarted worker: the generation completes with nothing lost;
+- every genome of such a shard is charged one crash, and a genome charged ``max_crashes`` times
   (it killed its worker twice) gets the worst fitness and the reason, never another retry;
-- a genome whose evaluation raises or whose loss is NaN already gets the worst fitness in the worker.
+- a genome whose evaluation raises or whose loss is NaN already gets the worst fitness in the worker;
+- a lost node (a machine leaves the cluster) is not the genomes' fault: the shards that ran there are
+  re-run on the other workers with no crash charged, and its workers are dropped, not replaced;
+- a new worker (at start-up, after a crash, for new CPUs) that does not start within
+  ``placement_timeout`` seconds is killed and the evaluator goes on with the workers it has;
+- with no worker left, ``ClusterError`` is raised, carrying the results computed so far (``.partial``);
+- the cluster may grow: each generation starts workers on CPUs that joined, up to ``workers``
+  (or up to every CPU of the cluster when ``workers`` is not given), and uses them at once.
+
+Ray reports a node dead after its health checks fail (15-30 s with Ray's defaults; see
+``health_check_*`` in Ray's ``_system_config``); while shards run, the coordinator checks node
+liveness every second, so it never waits on a dead node for longer than Ray takes to notice. Losses
+and shrinking are logged as warnings on the ``ottorch.distributed`` logger, growth as info.
 
 It connects to an existing cluster (``address="auto"`` or ``"HOST:PORT"``) or starts a local Ray, and
 shuts down only what it started (never ``ray stop``).
@@ -43,7 +56,18 @@ log = logging.getLogger("ottorch.distributed")
 
 
 class ClusterError(ConnectionError):
-    """Ray could not be started or the cluster could not be reached."""
+    """Ray could not be started, the cluster could not be reached, or no worker is left.
+
+    When raised during an evaluation, ``partial`` holds the ``TableResults`` computed so far; the
+    genomes not evaluated have the worst fitness and a "not evaluated" entry in its ``errors``.
+    """
+
+    partial: TableResults | None = None
+
+
+# Seconds between node-liveness checks while shards run: Ray may report a node dead before failing
+# the calls that were running on it.
+_LIVENESS_PERIOD = 1.0
 
 
 def _short_temp_dir() -> str:
@@ -90,11 +114,17 @@ def plan_shards(costs: list[int], workers: int, shards_per_worker: int) -> list[
 
 
 class RayEvaluator:
-    """Evaluate genomes on ``workers`` Ray actors (one per CPU of the cluster by default)."""
+    """Evaluate genomes on Ray actors: ``workers`` of them, or one per CPU of the cluster by default.
+
+    ``placement_timeout`` (seconds) bounds the wait for a new actor to start, at start-up, after a
+    worker crash and when the cluster grows; an actor that has not started by then is dropped (its
+    CPU is not there) and the evaluator goes on with fewer workers. ``workers`` (the attribute) is
+    the number of actors in use now.
+    """
 
     def __init__(self, task: Task, fine_tune: FineTuneConfig, *, workers: int | None = None, address: str | None = None,
-                 shards_per_worker: int = 4, max_crashes: int = 2, ship_package: bool | None = None,
-                 init_kwargs: dict | None = None) -> None:
+                 shards_per_worker: int = 4, max_crashes: int = 2, placement_timeout: float = 30.0,
+                 ship_package: bool | None = None, init_kwargs: dict | None = None) -> None:
         try:
             import ray
         except ImportError:
@@ -115,9 +145,11 @@ class RayEvaluator:
                 where = f"the Ray cluster at {address!r}" if address else "a local Ray instance"
                 raise ClusterError(f"could not connect to {where}: {e}") from None
             self.started_ray = True
-        self.workers = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+        self._requested = workers
         self.shards_per_worker = shards_per_worker
         self.max_crashes = max_crashes
+        self.placement_timeout = placement_timeout
+        self.restarts = 0
         self._fine_tune = {k: getattr(fine_tune, k) for k in fine_tune.__dataclass_fields__}
         self._task_ref = ray.put(_serialise_task(task))
         self.worst_fitness = task.worst_fitness
@@ -127,10 +159,17 @@ class RayEvaluator:
         from ottorch.distributed.worker import EvalWorker
 
         self._actor_class = ray.remote(**options)(EvalWorker)
-        self._actors = [self._new_actor() for _ in range(self.workers)]
-        # wait for the actors here, so start-up cost is not charged to the first generation
-        ray.get([a.pid.remote() for a in self._actors])
-        self.restarts = 0
+        self._nodes: dict = {}  # actor handle -> the id of the node it runs on
+        # started (and waited for) here, so start-up cost is not charged to the first generation
+        self._actors: list = self._start_actors(self._target())
+        if not self._actors:
+            self.close()
+            raise ClusterError(f"no Ray worker could start within {placement_timeout:g} s: the cluster has no free CPU")
+
+    @property
+    def workers(self) -> int:
+        """The number of actors in use now."""
+        return len(self._actors)
 
     def _workers_have_ottorch(self) -> bool:
         """Whether a worker process can import this very ottorch (else the package is shipped)."""
@@ -149,8 +188,64 @@ class RayEvaluator:
         except Exception:  # noqa: BLE001 - any failure means "ship it"
             return False
 
-    def _new_actor(self):
-        return self._actor_class.remote(self._task_ref, self._fine_tune)
+    def _target(self) -> int:
+        """How many actors this evaluator aims for: ``workers`` if given, else the cluster's CPUs now."""
+        return self._requested or max(1, int(self._ray.cluster_resources().get("CPU", 0)))
+
+    def _start_actors(self, n: int) -> list:
+        """Start ``n`` actors and return those running within ``placement_timeout``; the others are killed."""
+        if n <= 0:
+            return []
+        ray = self._ray
+        actors = [self._actor_class.remote(self._task_ref, self._fine_tune) for _ in range(n)]
+        refs = [actor.node_id.remote() for actor in actors]
+        ready = set(ray.wait(refs, num_returns=n, timeout=self.placement_timeout)[0])
+        started = []
+        for actor, ref in zip(actors, refs):
+            try:
+                node = ray.get(ref) if ref in ready else None
+            except ray.exceptions.RayActorError as e:
+                if e.actor_init_failed:  # a bug in the task or the package, not a capacity problem
+                    for other in actors:
+                        self._kill(other)
+                    raise
+                node = None  # it died while starting (its node was lost)
+            if node is None:
+                self._kill(actor)
+            else:
+                self._nodes[actor] = node
+                started.append(actor)
+        if len(started) < n:
+            log.warning("%d of %d new Ray workers did not start within %g s (no free CPU for them) and were dropped",
+                        n - len(started), n, self.placement_timeout)
+        return started
+
+    def _grow(self) -> list:
+        """Start actors on free CPUs up to the target and return them. Cheap when nothing changed: one
+        ``cluster_resources`` call (none when ``workers`` was given and is reached)."""
+        missing = self._target() - len(self._actors)
+        if missing <= 0:
+            return []
+        # no more than the free CPUs, so a target out of reach does not cost placement_timeout every generation
+        new = self._start_actors(min(missing, int(self._ray.available_resources().get("CPU", 0))))
+        self._actors += new
+        if new:
+            log.info("%d new Ray workers started on free CPUs: workers now %d", len(new), self.workers)
+        return new
+
+    def _live_nodes(self) -> set[str]:
+        return {node["NodeID"] for node in self._ray.nodes() if node["Alive"]}
+
+    def _kill(self, actor) -> None:
+        try:
+            self._ray.kill(actor)
+        except Exception:  # noqa: BLE001 - it is already gone
+            pass
+
+    def _drop(self, actor) -> None:
+        self._actors.remove(actor)
+        self._nodes.pop(actor, None)
+        self._kill(actor)
 
     def evaluate(self, genomes: list[Genome], seeds: list[int],
                  progress: Callable[[int], None] | None = None) -> list[EvalResult]:
@@ -159,45 +254,86 @@ class RayEvaluator:
         return self.evaluate_table(table, seeds, progress).to_list(table)
 
     def evaluate_table(self, table: GenomeTable, seeds, progress: Callable[[int], None] | None = None) -> TableResults:
-        """The results of every genome of ``table``, in order; ``progress(n)`` is called as genomes finish."""
+        """The results of every genome of ``table``, in order; ``progress(n)`` is called as genomes finish.
+        Raises ``ClusterError`` (with the results so far in ``.partial``) when no worker is left."""
         ray = self._ray
+        self._grow()
         seeds = np.asarray(seeds, dtype=np.int64)
         # Fine-tuning cost grows with the genome's size; the results do not depend on the order.
         costs = (np.diff(table.starts("c")) + np.diff(table.starts("n"))).tolist()
         pending = deque(np.asarray(shard, dtype=np.int64)
-                        for shard in plan_shards(costs, self.workers, self.shards_per_worker))
+                        for shard in plan_shards(costs, max(1, self.workers), self.shards_per_worker))
         out = TableResults.start(table, self.worst_fitness)
         crashes = np.zeros(len(table), dtype=np.int64)
-        idle = list(range(len(self._actors)))
-        running: dict = {}
+        idle = list(self._actors)
+        running: dict = {}  # call ref -> (shard, actor)
         while pending or running:
             while pending and idle:
-                shard, slot = pending.popleft(), idle.pop()
-                ref = self._actors[slot].evaluate_table.remote(table.take(shard).arrays(), seeds[shard])
-                running[ref] = (shard, slot)
-            done, _ = ray.wait(list(running), num_returns=1)
-            shard, slot = running.pop(done[0])
+                shard, actor = pending.popleft(), idle.pop()
+                running[actor.evaluate_table.remote(table.take(shard).arrays(), seeds[shard])] = (shard, actor)
+            if not running:  # work is left and every worker is gone: try free CPUs once, else give up
+                idle = self._grow()
+                if not idle:
+                    raise self._no_workers_left(out, pending, table)
+                continue
+            done, _ = ray.wait(list(running), num_returns=1, timeout=_LIVENESS_PERIOD)
+            if not done:
+                self._requeue_lost_nodes(running, pending)
+                continue
+            shard, actor = running.pop(done[0])
             try:
                 part = ray.get(done[0])
-            except (ray.exceptions.RayActorError, ray.exceptions.WorkerCrashedError) as e:
-                self._replace(slot)
-                self._charge(shard, crashes, out, pending, table, f"its worker died ({type(e).__name__})")
             except ray.exceptions.RayTaskError as e:
                 self._charge(shard, crashes, out, pending, table, f"the worker raised {e.cause!r}")
+            except ray.exceptions.RayError as e:
+                actor = self._recover(e, shard, actor, crashes, out, pending, table)
             else:
                 out.place(table, shard, TableResults.from_arrays(part))
                 if progress is not None:
                     progress(len(shard))
-            idle.append(slot)
+            if actor is not None:
+                idle.append(actor)
         return out
 
-    def _replace(self, slot: int) -> None:
-        try:
-            self._ray.kill(self._actors[slot])
-        except Exception:  # noqa: BLE001 - it is already gone
-            pass
-        self._actors[slot] = self._new_actor()
+    def _recover(self, error: Exception, shard: np.ndarray, actor, crashes: np.ndarray, out: TableResults,
+                 pending: deque, table: GenomeTable):
+        """After a call failed without a result: re-queue its shard and return the actor to use in its
+        place, or None. A lost node costs the genomes nothing and its worker is dropped; a worker that
+        died on a live node is charged to its genomes and replaced."""
+        if self._nodes[actor] not in self._live_nodes():
+            self._lose(actor, shard, pending)
+            return None
+        if not isinstance(error, (self._ray.exceptions.RayActorError, self._ray.exceptions.WorkerCrashedError)):
+            raise error
+        self._charge(shard, crashes, out, pending, table, f"its worker died ({type(error).__name__})")
+        return self._replace(actor)
+
+    def _requeue_lost_nodes(self, running: dict, pending: deque) -> None:
+        """Take back the shards running on nodes the cluster reports dead."""
+        live = self._live_nodes()
+        for ref, (shard, actor) in list(running.items()):
+            if self._nodes[actor] not in live:
+                del running[ref]
+                self._lose(actor, shard, pending)
+
+    def _lose(self, actor, shard: np.ndarray, pending: deque) -> None:
+        """Drop a worker whose node is gone and re-queue its shard, uncharged, first in line."""
+        node = self._nodes[actor]
+        self._drop(actor)
+        pending.appendleft(shard)
+        log.warning("Ray node %s was lost: its shard of %d genomes is re-run on the other workers; workers now %d",
+                    node, len(shard), self.workers)
+
+    def _replace(self, actor):
+        """A new actor in place of one whose process died, or None when none starts in time."""
+        self._drop(actor)
+        new = self._start_actors(1)
+        if not new:
+            log.warning("a Ray worker died and no replacement could start: workers now %d", self.workers)
+            return None
+        self._actors += new
         self.restarts += 1
+        return new[0]
 
     def _charge(self, shard: np.ndarray, crashes: np.ndarray, out: TableResults, pending: deque, table: GenomeTable,
                 reason: str) -> None:
@@ -211,14 +347,23 @@ class RayEvaluator:
             else:
                 pending.append(np.array([i]))
 
+    def _no_workers_left(self, out: TableResults, pending: deque, table: GenomeTable) -> ClusterError:
+        """The error to raise when work is left and no worker: it carries the results so far."""
+        missing = sorted(i for shard in pending for i in shard.tolist())
+        for i in missing:
+            out.errors[i] = "not evaluated: no Ray worker was left"
+        err = ClusterError(f"no Ray worker is left (their nodes were lost or no replacement could start, and no "
+                           f"CPU is free): {len(missing)} of {len(table)} genomes were not evaluated; the results so "
+                           f"far are in this error's .partial")
+        err.partial = out
+        return err
+
     def close(self) -> None:
         """Stop the actors, and Ray itself if this evaluator started it."""
         for actor in self._actors:
-            try:
-                self._ray.kill(actor)
-            except Exception:  # noqa: BLE001 - already dead
-                pass
+            self._kill(actor)
         self._actors = []
+        self._nodes = {}
         if self.started_ray and self._ray.is_initialized():
             self._ray.shutdown()
             self.started_ray = False

@@ -33,3 +33,9 @@ class EvalWorker:
 
     def pid(self) -> int:
         return os.getpid()
+
+    def node_id(self) -> str:
+        """The Ray node this actor runs on, so the coordinator can tell a lost node from a crash."""
+        import ray
+
+        return ray.get_runtime_context().get_node_id()
