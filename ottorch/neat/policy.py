@@ -8,9 +8,9 @@ A simulator therefore steps its episodes as arrays and hands the last few over t
 That is exact because both compute the same IEEE operations in the same order:
 
 - a node's input is summed over its sources in column order (inputs, then outputs, then hidden
-  nodes by id; feed-forward sources before delayed ones), starting from the first term. The arrays sum
-  every column with ``np.add.accumulate``, which adds strictly left to right; an absent connection
-  adds 0, which changes no bit of a non-zero sum;
+  nodes by id; feed-forward sources before delayed ones), starting from the first term: the arrays
+  add the columns any node of a depth level reads with ``np.add.accumulate``, strictly left to right,
+  and an absent connection adds 0, which changes no bit of a non-zero sum;
 - activations and trigonometry use numpy's functions on both sides, unless the ``math`` module's give
   the same bits on this machine (``scalar_twin``): numpy has its own SIMD ``tanh``, for example.
 """
@@ -138,20 +138,22 @@ class BatchedPolicy:
         return cls(networks, lanes)
 
     def _index_lanes(self) -> None:
-        """Per-lane views of the genome arrays and, per depth level and activation, the (lane, node)
-        pairs it computes."""
+        """Per depth level, the (lane, node) pairs it computes and their terms: the columns any of them
+        reads, weights and presence (columns, pairs), biases, responses and activation groups."""
         g = self.lane_genome
-        self.weight, self.present, self.bias = self._weight[g], self._present[g], self._bias[g]
-        self.response = None if self._response is None else self._response[g]
         depth, act = self._depth[g], self._act[g]
         self.levels = []
         for d in np.unique(depth[depth > 0]).tolist():
-            at_level = depth == d
-            groups = []
-            for a in np.unique(act[at_level]).tolist():
-                lane, node = np.nonzero(at_level & (act == a))
-                groups.append((_ARRAY_ACTIVATIONS[a], lane, node, self.num_inputs + node))
-            self.levels.append(groups)
+            lane, node = np.nonzero(depth == d)
+            genome = g[lane]
+            present = self._present[genome, node]
+            cols = np.flatnonzero(present.any(axis=0))
+            weight = np.ascontiguousarray(self._weight[genome, node][:, cols].T)
+            response = None if self._response is None else self._response[genome, node]
+            kinds = act[lane, node]
+            groups = [(_ARRAY_ACTIVATIONS[a], kinds == a) for a in np.unique(kinds).tolist()]
+            self.levels.append((cols[:, None], lane, self.num_inputs + node, weight,
+                                np.ascontiguousarray(present[:, cols].T), self._bias[genome, node], response, groups))
 
     def __len__(self) -> int:
         return len(self.lane_genome)
@@ -162,16 +164,22 @@ class BatchedPolicy:
             raise ValueError(f"expected observations of shape ({len(buffer)}, {I}), got {obs.shape}")
         buffer[:, :I] = obs
         with np.errstate(all="ignore"):
-            for groups in self.levels:
-                # all of every lane's node inputs, summed strictly left to right over the columns; absent
-                # connections add exactly 0 (not 0 * value, which is NaN for an infinite value)
-                terms = np.where(self.present, self.weight * buffer[:, None, :], 0.0)
-                z = np.add.accumulate(terms, axis=2)[:, :, -1]
-                if self.response is not None:
-                    z *= self.response
-                z += self.bias
-                for f, lane, node, col in groups:
-                    buffer[lane, col] = f(z[lane, node])
+            for cols, lane, col, weight, present, bias, response, groups in self.levels:
+                # each node's input summed strictly left to right over its columns (accumulate fixes the
+                # order; a sum may add pairwise); an absent connection adds exactly 0, not 0 * value,
+                # which is NaN for an infinite value
+                terms = np.where(present, weight * buffer[lane, cols], 0.0)
+                z = np.add.accumulate(terms, axis=0)[-1]
+                if response is not None:
+                    z = z * response
+                z = z + bias
+                if len(groups) == 1:
+                    buffer[lane, col] = groups[0][0](z)
+                else:
+                    values = np.empty_like(z)
+                    for f, where in groups:
+                        values[where] = f(z[where])
+                    buffer[lane, col] = values
         if self.recurrent:
             buffer[:, C:] = buffer[:, :C]
         return buffer[:, I:I + self.num_outputs].copy()

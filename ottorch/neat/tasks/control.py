@@ -317,6 +317,45 @@ def double_pole_rk4(state: tuple[Value, ...], force: Value, h: float = DP_TAU, c
             t2 + h6 * (t2d + t2d4 + 2.0 * (t2d3 + t2d2)), t2d + h6 * (c1 + c4 + 2.0 * (c3 + c2)))
 
 
+# Per-pole constants as columns, for both poles at once on arrays (0.75 * m as the float code computes it).
+_ML, _M, _L = np.array([[_ML1], [_ML2]]), np.array([[_M1], [_M2]]), np.array([[_L1], [_L2]])
+_M075 = 0.75 * _M
+
+
+def _stacked_accelerations(force: np.ndarray, v: np.ndarray, theta: np.ndarray, cart_friction: float) -> np.ndarray:
+    """``double_pole_derivatives`` on arrays, both poles in one (2, L) array: velocities ``v`` (3, L) as
+    (x_dot, theta1_dot, theta2_dot), angles ``theta`` (2, L); returns the accelerations (3, L). Every
+    element goes through the float code's operations in the same order, with half the numpy calls."""
+    theta_dot = v[1:]
+    c, s = np.cos(theta), np.sin(theta)
+    gs = DP_GRAVITY * s
+    hinge = DP_POLE_FRICTION * theta_dot / _ML
+    f = _ML * theta_dot * theta_dot * s + _M075 * c * (hinge + gs)
+    m = _M * (1.0 - 0.75 * c * c)
+    mass = m[0] + m[1] + DP_CART_MASS
+    x_acc = (force - cart_friction * np.sign(v[0]) + f[0] + f[1]) / mass
+    out = np.empty_like(v)
+    out[0] = x_acc
+    out[1:] = -0.75 * (x_acc * c + gs + hinge) / _L
+    return out
+
+
+def double_pole_rk4_arrays(p: np.ndarray, v: np.ndarray, force: np.ndarray, h: float = DP_TAU,
+                           cart_friction: float = DP_CART_FRICTION) -> tuple[np.ndarray, np.ndarray]:
+    """``double_pole_rk4`` on arrays of positions ``p`` (x, theta1, theta2) and velocities ``v``, each (3, L):
+    the same bits, with a third of the numpy calls. Returns the new ``(p, v)``."""
+    hh = 0.5 * h
+    a1 = _stacked_accelerations(force, v, p[1:], cart_friction)
+    v2 = v + hh * a1
+    a2 = _stacked_accelerations(force, v2, p[1:] + hh * v[1:], cart_friction)
+    v3 = v + hh * a2
+    a3 = _stacked_accelerations(force, v3, p[1:] + hh * v2[1:], cart_friction)
+    v4 = v + h * a3
+    a4 = _stacked_accelerations(force, v4, p[1:] + h * v3[1:], cart_friction)
+    h6 = h / 6.0
+    return p + h6 * (v + v4 + 2.0 * (v3 + v2)), v + h6 * (a1 + a4 + 2.0 * (a3 + a2))
+
+
 #: Divisors of the state variables in the network inputs (ESP's scaling).
 _DP_INPUT_SCALE = (DP_X_LIMIT, 10.0, 0.62832, 5.0, 0.62832, 5.0)
 #: The 5 fractions of each range in Gruau et al.'s (1996) generalisation test.
@@ -419,9 +458,11 @@ class DoublePoleTask(ControlTask):
         friction, limit = self.cart_friction, DP_ANGLE_LIMIT
         if arrays:
             force = np.minimum(np.maximum((out - 0.5) * DP_FORCE * 2.0, -DP_FORCE), DP_FORCE)
-            s = double_pole_rk4(state, force, DP_TAU, friction, np.sin, np.cos, np.sign)
-            s = double_pole_rk4(s, force, DP_TAU, friction, np.sin, np.cos, np.sign)
-            return s, (np.abs(s[0]) <= DP_X_LIMIT) & (np.abs(s[2]) <= limit) & (np.abs(s[4]) <= limit)
+            p, v = np.stack(state[0::2]), np.stack(state[1::2])
+            for _ in range(2):
+                p, v = double_pole_rk4_arrays(p, v, force, DP_TAU, friction)
+            inside = (np.abs(p[0]) <= DP_X_LIMIT) & (np.abs(p[1]) <= limit) & (np.abs(p[2]) <= limit)
+            return (p[0], v[0], p[1], v[1], p[2], v[2]), inside
         force = min(max((out - 0.5) * DP_FORCE * 2.0, -DP_FORCE), DP_FORCE)
         s = double_pole_rk4(double_pole_rk4(state, force, DP_TAU, friction), force, DP_TAU, friction)
         return s, -DP_X_LIMIT <= s[0] <= DP_X_LIMIT and -limit <= s[2] <= limit and -limit <= s[4] <= limit
