@@ -6,7 +6,11 @@ Sections (each can be skipped):
   evaluations and gradient steps to solve, and wall time per solved run. Anchors: the NEAT paper,
   4,755 evaluations with no failures; neat-python 2.1's stock config, 10,211 evaluations, 92/100
   solved, 0.73 s per solved run.
-- Double-pole balancing with velocities: evaluations to solve. Anchor: the NEAT paper, 3,600.
+- Double-pole balancing with velocities: evaluations to solve (anchor: the NEAT paper, 3,600), and
+  evaluations/s of the lock-step simulation against the per-genome simulator, side by side.
+- Double-pole balancing without velocities with Gruau's damping fitness (``double_pole_nv``): runs
+  solved (100,000-step champion, generalisation >= 200 of 625), evaluations and generalisation score.
+  Anchors: NEAT 33,184 evaluations and generalisation 286, ESP 169,466, CE 840,000.
 - The coordinator's evolution step (speciate + reproduce) at population 150 and 1,000, timed on an
   evolved population; side by side with neat-python when it is importable. Anchor: neat-python
   6 ms and 57 ms.
@@ -34,8 +38,8 @@ import numpy as np
 from ottorch.neat import NEATConfig, Population, SerialEvaluator
 from ottorch.neat.tasks.supervised import XORTask
 
-SECTIONS = ("xor-pure", "xor-lamarckian", "double-pole", "evolution-step", "throughput", "gradient-steps",
-            "scaling", "memory", "spiral")
+SECTIONS = ("xor-pure", "xor-lamarckian", "double-pole", "double-pole-nv", "evolution-step", "throughput",
+            "gradient-steps", "scaling", "memory", "spiral")
 
 
 def xor_config(mode: str):
@@ -88,22 +92,56 @@ def bench_xor(mode: str, seeds: int, generations: int, workers: int) -> float:
     return sum(r["seconds"] for r in runs) / max(solved, 1)
 
 
-def double_pole_run(args: tuple[int, int]) -> dict:
+def double_pole_run(args: tuple[int, int, bool, bool]) -> dict:
     from ottorch.neat.tasks.control import DoublePoleTask
 
-    seed, generations = args
-    task = DoublePoleTask(velocities=True)
+    seed, generations, velocities, batched = args
+    task = DoublePoleTask(velocities=velocities)
     cfg = task.default_config()
+    cfg = cfg.replace(fine_tune=replace(cfg.fine_tune, batched=batched))
     start = time.perf_counter()
-    pop = Population(cfg, seed=seed)
+    pop = Population(cfg, seed=seed, solution_test=task.solves)
     champion = pop.run(SerialEvaluator(task, cfg.fine_tune), generations)
-    return {"solved": pop.solved(), "generations": pop.generation + 1, "evaluations": pop.evaluations,
-            "gradient_steps": 0, "seconds": time.perf_counter() - start, "size": champion.size()}
+    run = {"solved": pop.solved(), "generations": pop.generation + 1, "evaluations": pop.evaluations,
+           "gradient_steps": 0, "seconds": time.perf_counter() - start, "size": champion.size(),
+           "eval_seconds": sum(h.eval_seconds for h in pop.history),
+           "history": [h.best_fitness for h in pop.history]}
+    if not velocities and run["solved"]:
+        run["generalization"] = task.generalization(champion)
+    return run
 
 
-def bench_double_pole(seeds: int, generations: int, workers: int) -> None:
-    runs = map_runs(double_pole_run, [(s, generations) for s in range(seeds)], workers)
+def _evaluations_per_second(runs: list[dict]) -> tuple[float, float]:
+    """Evaluations per second of evaluator time, and of wall time (evolution and solution tests included)."""
+    evaluations = sum(r["evaluations"] for r in runs)
+    return evaluations / sum(r["eval_seconds"] for r in runs), evaluations / sum(r["seconds"] for r in runs)
+
+
+def bench_double_pole(seeds: int, reference_seeds: int, generations: int, workers: int) -> None:
+    """With velocities: evaluations to solve, and evaluations/s of the lock-step simulation against the
+    per-genome simulator (``fine_tune.batched = false``) on the first ``reference_seeds`` seeds."""
+    runs = map_runs(double_pole_run, [(s, generations, True, True) for s in range(seeds)], workers)
     report_runs(f"Double pole with velocities ({seeds} seeds)", runs, "NEAT paper: 3,600 evaluations")
+    reference = map_runs(double_pole_run, [(s, generations, True, False) for s in range(reference_seeds)], workers)
+    same = all(r["history"] == b["history"] for r, b in zip(reference, runs))
+    batched, alone = _evaluations_per_second(runs[:reference_seeds]), _evaluations_per_second(reference)
+    print(f"  evaluations/s on seeds 0-{reference_seeds - 1}, evaluator time (wall time): lock-step "
+          f"{batched[0]:.0f} ({batched[1]:.0f}), per-genome {alone[0]:.0f} ({alone[1]:.0f}), "
+          f"ratio {batched[0] / alone[0]:.2f} ({batched[1] / alone[1]:.2f}); identical runs: {same}")
+
+
+def bench_double_pole_nv(seeds: int, generations: int, workers: int) -> None:
+    """Without velocities, Gruau's damping fitness: solved runs, evaluations and generalisation scores."""
+    runs = map_runs(double_pole_run, [(s, generations, False, True) for s in range(seeds)], workers)
+    report_runs(f"Double pole without velocities, damping fitness ({seeds} seeds)", runs,
+                "NEAT paper: 33,184 evaluations, generalisation 286; ESP 169,466; CE 840,000")
+    solved = [r for r in runs if r["solved"]]
+    if solved:
+        scores = [r["generalization"] for r in solved]
+        print(f"  generalisation score of the solving champions: mean {statistics.mean(scores):.1f}, "
+              f"min {min(scores)}, max {max(scores)} (of 625; solved needs >= 200)")
+        print(f"  evaluations/s, evaluator time (wall time): {_evaluations_per_second(runs)[0]:.0f} "
+              f"({_evaluations_per_second(runs)[1]:.0f})")
 
 
 NEAT_PYTHON_XOR_INI = Path(__file__).resolve().parent.parent / "tests" / "neat" / "data" / "neat_python_xor.ini"
@@ -182,6 +220,10 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=100, help="XOR runs per mode")
     parser.add_argument("--generations", type=int, default=300, help="generation budget per run")
     parser.add_argument("--pole-seeds", type=int, default=40)
+    parser.add_argument("--pole-reference-seeds", type=int, default=10,
+                        help="double pole seeds also run on the per-genome simulator, for evaluations/s")
+    parser.add_argument("--nv-seeds", type=int, default=20, help="double pole runs without velocities")
+    parser.add_argument("--nv-generations", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=1, help="processes for the XOR, double-pole and spiral seeds")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of each timing")
     parser.add_argument("--spiral-seeds", type=int, default=5)
@@ -200,7 +242,9 @@ def main() -> None:
         print(f"\nLamarckian / pure NEAT wall time per solved XOR run: {wall['lamarckian'] / wall['none']:.2f} "
               f"(target <= 1.0)")
     if "double-pole" not in skip:
-        bench_double_pole(args.pole_seeds, 200, args.workers)
+        bench_double_pole(args.pole_seeds, args.pole_reference_seeds, 200, args.workers)
+    if "double-pole-nv" not in skip:
+        bench_double_pole_nv(args.nv_seeds, args.nv_generations, args.workers)
     if "evolution-step" not in skip:
         bench_evolution_step()
     from bench_batched import run_sections

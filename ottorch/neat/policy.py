@@ -168,8 +168,10 @@ class BatchedPolicy:
                 # each node's input summed strictly left to right over its columns (accumulate fixes the
                 # order; a sum may add pairwise); an absent connection adds exactly 0, not 0 * value,
                 # which is NaN for an infinite value
-                terms = np.where(present, weight * buffer[lane, cols], 0.0)
-                z = np.add.accumulate(terms, axis=0)[-1]
+                if len(cols):
+                    z = np.add.accumulate(np.where(present, weight * buffer[lane, cols], 0.0), axis=0)[-1]
+                else:  # nothing connected at this level: the float sum's 0.0
+                    z = np.zeros(len(lane))
                 if response is not None:
                     z = z * response
                 z = z + bias

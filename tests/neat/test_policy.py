@@ -94,3 +94,14 @@ def test_scalar_twin_gives_numpy_bits():
         assert np.array_equal(array_fn(x), np.array([twin(v) for v in x.tolist()]))
     # a "math" function that disagrees is replaced by numpy on one value
     assert scalar_twin(np.sin, lambda v: math.sin(v) + 1e-300 * 0 + 1e-17)(0.5) == float(np.sin(0.5))
+
+
+def test_nodes_without_inputs_output_their_activated_bias():
+    cfg = NEATConfig(pop_size=30, genome=GenomeConfig(num_inputs=2, num_outputs=2, initial_connection="unconnected"))
+    table, _ = Population(cfg, seed=0).ask_table()
+    networks, _, _ = compile_table(table, dtype=ottorch.float64)
+    policy = BatchedPolicy(networks)
+    out = policy(np.ones((len(policy), 2)))
+    bias = np.array([table.genome(int(i)).nodes[0].bias for i in policy.genomes])
+    np.testing.assert_array_equal(out[:, 0], 0.5 * (np.tanh(2.5 * bias) + 1.0))
+    assert policy.float_policy(3)([1.0, 1.0]) == out[3].tolist()
