@@ -130,6 +130,37 @@ def bench_double_pole(seeds: int, reference_seeds: int, generations: int, worker
           f"ratio {batched[0] / alone[0]:.2f} ({batched[1] / alone[1]:.2f}); identical runs: {same}")
 
 
+def bench_pole_throughput(sizes: tuple[int, ...] = (150, 1000), generations: int = 10) -> None:
+    """Evaluations/s of one generation of double-pole genomes (with velocities, evolved for
+    ``generations`` generations at that population size): the lock-step simulation against the per-genome
+    simulator, counting the per-genome simulator with and without building its float networks."""
+    from ottorch.neat.batch_eval import evaluate_table
+    from ottorch.neat.policy import FloatPolicy
+    from ottorch.neat.tasks.control import DoublePoleTask
+
+    task = DoublePoleTask()
+    print("\nDouble pole with velocities, one generation evaluated on one core (evaluations/s):")
+    print(f"  {'population':>10s} {'lock-step':>10s} {'per genome':>11s} {'(episodes only)':>16s} {'ratio':>7s}")
+    for size in sizes:
+        cfg = task.default_config().replace(pop_size=size, no_fitness_termination=True)
+        pop = Population(cfg, seed=0)
+        pop.run(SerialEvaluator(task, cfg.fine_tune), generations)
+        pop.advance()
+        table, seeds = pop.ask_table()
+        start = time.perf_counter()
+        batched = evaluate_table(table, seeds, task, cfg.fine_tune).fitness
+        lock_step = time.perf_counter() - start
+        start = time.perf_counter()
+        policies = [FloatPolicy.from_genome(table.genome(i)) for i in range(len(table))]
+        build = time.perf_counter() - start
+        start = time.perf_counter()
+        alone = [task.episode(p, task.start_state(), task.max_steps) / task.max_steps for p in policies]
+        episodes = time.perf_counter() - start
+        assert alone == batched.tolist(), "lock-step and per-genome fitness differ"
+        print(f"  {size:10d} {size / lock_step:10.0f} {size / (build + episodes):11.0f} {size / episodes:16.0f} "
+              f"{episodes / lock_step:6.1f}x")
+
+
 def bench_double_pole_nv(seeds: int, generations: int, workers: int) -> None:
     """Without velocities, Gruau's damping fitness: solved runs, evaluations and generalisation scores."""
     runs = map_runs(double_pole_run, [(s, generations, False, True) for s in range(seeds)], workers)
@@ -243,6 +274,7 @@ def main() -> None:
               f"(target <= 1.0)")
     if "double-pole" not in skip:
         bench_double_pole(args.pole_seeds, args.pole_reference_seeds, 200, args.workers)
+        bench_pole_throughput()
     if "double-pole-nv" not in skip:
         bench_double_pole_nv(args.nv_seeds, args.nv_generations, args.workers)
     if "evolution-step" not in skip:

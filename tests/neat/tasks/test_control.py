@@ -331,7 +331,7 @@ def test_double_pole_nv_is_solved_by_the_long_run_and_the_generalisation_test():
     assert DoublePoleTask().solves(g)  # with velocities the fitness threshold alone decides
     # the population asks once per champion, only after the threshold is reached, and keeps the one that passed
     asked = []
-    cfg = lenient.default_config().replace(pop_size=30)
+    cfg = lenient.default_config().replace(pop_size=100)
     pop = Population(cfg, seed=0, solution_test=lambda genome: asked.append(genome.key) or True)
     pop.run(SerialEvaluator(lenient, cfg.fine_tune), 40)
     assert pop.solved() and len(asked) == len(set(asked)) >= 1
