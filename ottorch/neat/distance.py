@@ -2,7 +2,22 @@
 
 E and D count excess and disjoint connection genes, W is the mean absolute weight difference of
 matching genes, and N the gene count of the larger genome (1 below a size threshold, as in the
-paper). Distances of all genomes to one representative are computed at once.
+paper).
+
+Speciation needs the distance of every genome to every representative, but acts on few of them: the
+closest representative, and only when it is within the threshold. So the work is split in two:
+
+- The structural part ``(c1 E + c2 D) / N`` depends only on the two lists of innovation numbers, and
+  the weight term is never negative (``c3 >= 0``), so it is a lower bound of the distance.
+  ``StructureIndex.candidates`` finds the (structure, representative) pairs whose structural part is
+  within a limit, where a structure is a distinct list of innovation numbers (``structure_groups``;
+  genomes bred from one parent mostly share theirs), without forming every pair: when N is 1, a
+  structural part within the limit allows at most ``K`` differing genes, so the pair shares one of
+  the representative's ``K + 1`` rarest genes (prefix filtering), or both are tiny.
+- ``pair_distances`` / ``structure_distances`` give exact distances of listed pairs only.
+
+Every figure is bit for bit that of the dense formula over every pair (``distance_matrix``): float32
+weight differences summed in the same order, integer counts otherwise.
 """
 
 from __future__ import annotations
@@ -10,55 +25,363 @@ from __future__ import annotations
 import numpy as np
 
 from ottorch.neat.config import GenomeConfig
-from ottorch.neat.pool import GenePool
+from ottorch.neat.pool import GenePool, segment_index
+
+# Relative slack of computed bounds, far above float64 rounding: a pair is left out only when its
+# bound is clearly beyond the limit.
+_SLACK = 1e-9
+# A representative allowed this many differing genes is compared with every structure directly.
+_MAX_PREFIX = 64
+# Words of the innovation bit sets (``GeneSets.bits``) and log2 of their count.
+_WORDS, _WORD_BITS = 2, 1
+# Odd 64-bit multipliers of the two polynomial hashes that group genomes by structure.
+_HASH = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F)
+
+
+def _offsets(sizes: np.ndarray) -> np.ndarray:
+    """Segment starts (n + 1) of consecutive segments of ``sizes``."""
+    out = np.zeros(len(sizes) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=out[1:])
+    return out
+
+
+class GeneSets:
+    """Segments of sorted innovation numbers (and their weights): genomes, structures or representatives.
+
+    ``starts`` (n + 1) are the segment offsets into ``innov`` / ``weight``; ``span`` bounds the
+    innovation numbers of every set compared with these, so ``row * span + innov`` is a sorted key."""
+
+    def __init__(self, innov: np.ndarray, weight: np.ndarray, starts: np.ndarray, span: int) -> None:
+        self.innov = np.asarray(innov, dtype=np.int64)
+        self.weight = np.asarray(weight, dtype=np.float64)
+        self.starts = np.asarray(starts, dtype=np.int64)
+        self.span = int(span)
+        self.size = np.diff(self.starts)
+        self.row = np.repeat(np.arange(len(self.size)), self.size)
+        self.last = np.full(len(self.size), -1, dtype=np.int64)
+        nonempty = self.size > 0
+        self.last[nonempty] = self.innov[self.starts[1:][nonempty] - 1]
+        self._key: np.ndarray | None = None
+        self._w32: np.ndarray | None = None
+        self._bits: np.ndarray | None = None
+        self._collisions: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.size)
+
+    @property
+    def key(self) -> np.ndarray:
+        if self._key is None:
+            self._key = self.row * self.span + self.innov
+        return self._key
+
+    @property
+    def w32(self) -> np.ndarray:
+        if self._w32 is None:
+            self._w32 = self.weight.astype(np.float32)  # distances need no more precision
+        return self._w32
+
+    @property
+    def bits(self) -> list[np.ndarray]:
+        """Each set's innovation numbers hashed into ``_WORDS`` 64-bit words (one (n,) array per word):
+        the common bits of two sets are at least their common innovations."""
+        if self._bits is None:
+            bit = (self.innov.astype(np.uint64) * np.uint64(_HASH[0])) >> np.uint64(64 - 6 - _WORD_BITS)
+            word, bit = np.divmod(bit.astype(np.int64), 64)
+            values = np.uint64(1) << bit.astype(np.uint64)
+            nonempty = np.flatnonzero(self.size > 0)
+            self._bits = []
+            for w in range(_WORDS):
+                bits = np.zeros(len(self), dtype=np.uint64)
+                if len(nonempty):
+                    bits[nonempty] = np.bitwise_or.reduceat(np.where(word == w, values, np.uint64(0)),
+                                                            self.starts[nonempty])
+                self._bits.append(bits)
+            self._collisions = self.size - sum(np.bitwise_count(b).astype(np.int64) for b in self._bits)
+        return self._bits
+
+    @property
+    def collisions(self) -> np.ndarray:
+        """Genes of each set that share their bit with another gene of the set."""
+        self.bits  # noqa: B018 - computes both
+        return self._collisions
+
+    def differing_at_least(self, other: GeneSets, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """A lower bound of the number of differing genes (E + D) of the pairs (``self[a]``, ``other[b]``):
+        their common bits, plus the genes a set shares a bit with (hash collisions), bound their
+        matching genes from above."""
+        shared = np.minimum(self.collisions[a], other.collisions[b])
+        for mine, theirs in zip(self.bits, other.bits):
+            shared += np.bitwise_count(mine[a] & theirs[b])
+        return self.size[a] + other.size[b] - 2 * shared
+
+    @classmethod
+    def of_pool(cls, pool: GenePool, span: int | None = None) -> GeneSets:
+        if span is None:
+            span = int(pool.c_innov.max(initial=-1)) + 2
+        return cls(pool.c_innov, pool.c_weight, pool.starts("c"), span)
+
+    @classmethod
+    def of_list(cls, sets: list[tuple[np.ndarray, np.ndarray]], span: int) -> GeneSets:
+        """Sets given as (sorted innovation numbers, weights)."""
+        starts = _offsets(np.array([len(innovs) for innovs, _ in sets], dtype=np.int64))
+        innov = np.concatenate([np.asarray(i, dtype=np.int64) for i, _ in sets]) if sets else np.zeros(0, np.int64)
+        weight = np.concatenate([np.asarray(w, dtype=np.float64) for _, w in sets]) if sets else np.zeros(0)
+        return cls(innov, weight, starts, span)
+
+    def take(self, rows: np.ndarray) -> GeneSets:
+        """The sets ``rows`` (in that order)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        sizes = self.size[rows]
+        idx = segment_index(self.starts[rows], sizes)
+        return GeneSets(self.innov[idx], self.weight[idx], _offsets(sizes), self.span)
+
+    def match_counts(self, other: GeneSets) -> np.ndarray:
+        """Matching genes (len(self), len(other)) of every pair of sets, by a sparse join over
+        innovation numbers: an innovation held by at most half of ``other``'s sets adds one to each
+        pair that shares it; one held by more adds one to every set of ``self`` that has it and takes
+        one off the pairs whose ``other`` set lacks it."""
+        U, S = len(self), len(other)
+        counts = np.zeros((U, S), dtype=np.int64)
+        if U == 0 or S == 0:
+            return counts
+        holders = np.bincount(other.innov, minlength=self.span)
+        common = 2 * holders > S
+        a_common = common[self.innov]
+        rare = ~a_common
+        innov = self.innov[rare]
+        lengths = holders[innov]
+        by_innov = other.row[np.argsort(other.innov, kind="stable")]
+        b = by_innov[segment_index(_offsets(holders)[innov], lengths)]
+        a = np.repeat(self.row[rare], lengths)
+        flat = counts.reshape(-1)
+        flat += np.bincount(a * S + b, minlength=U * S)
+        if a_common.any():
+            ids = np.flatnonzero(common)
+            column = np.full(self.span, -1, dtype=np.int64)
+            column[ids] = np.arange(len(ids))
+            held = np.zeros((len(ids), S), dtype=bool)
+            in_common = common[other.innov]
+            held[column[other.innov[in_common]], other.row[in_common]] = True
+            lack_id, lack_set = np.nonzero(~held)
+            innov = self.innov[a_common]
+            lengths = S - holders[innov]
+            b = lack_set[segment_index(_offsets(np.bincount(lack_id, minlength=len(ids)))[column[innov]], lengths)]
+            a = np.repeat(self.row[a_common], lengths)
+            flat -= np.bincount(a * S + b, minlength=U * S)
+            counts += np.bincount(self.row[a_common], minlength=U)[:, None]
+        return counts
+
+    def lower_bounds(self, other: GeneSets, cfg: GenomeConfig) -> np.ndarray:
+        """A lower bound (len(self), len(other)) of the structural part of every pair's distance,
+        slightly below it (needs ``c1, c2 > 0``)."""
+        matches = self.match_counts(other)
+        differing = self.size[:, None] + other.size[None, :] - 2 * matches  # E + D
+        scale = min(cfg.compatibility_excess_coefficient, cfg.compatibility_disjoint_coefficient) * (1 - _SLACK)
+        big = np.maximum(self.size[:, None], other.size[None, :])
+        if not (big >= cfg.compatibility_normalize_threshold).any():
+            return differing * scale
+        norm = np.where(big < cfg.compatibility_normalize_threshold, 1.0, np.maximum(big, 1))
+        return differing * scale / norm
+
+
+def structure_groups(innov: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Group segments with identical innovation lists: the group of each segment (n,) and each
+    group's first segment (groups,). Hashing finds the groups; they are checked gene by gene."""
+    n = len(starts) - 1
+    sizes = np.diff(starts)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    row = np.repeat(np.arange(n), sizes)
+    pos = np.arange(len(innov)) - starts[:-1][row]
+    nonempty = np.flatnonzero(sizes > 0)
+    keys = []
+    for multiplier in _HASH:
+        powers = np.cumprod(np.full(max(int(sizes.max()), 1), multiplier, dtype=np.uint64))  # wraps mod 2**64
+        hashed = np.zeros(n, dtype=np.uint64)
+        if len(nonempty):
+            hashed[nonempty] = np.add.reduceat((innov.astype(np.uint64) + np.uint64(1)) * powers[pos],
+                                               starts[nonempty])
+        keys.append(hashed)
+    order = np.lexsort((keys[1], keys[0], sizes))  # stable: each group's first segment comes first
+    new = np.ones(n, dtype=bool)
+    new[1:] = (np.diff(sizes[order]) != 0) | (np.diff(keys[0][order]) != 0) | (np.diff(keys[1][order]) != 0)
+    group = np.empty(n, dtype=np.int64)
+    group[order] = np.cumsum(new) - 1
+    first = order[new]
+    if not np.array_equal(innov, innov[starts[first[group[row]]] + pos]):  # a hash collision: no grouping
+        return np.arange(n), np.arange(n)
+    return group, first
+
+
+class PairStructure:
+    """The structural part of the distances of pairs (``sets[u[p]]``, ``reps[s[p]]``), and where each
+    gene of ``sets[u[p]]`` (pair after pair) is found in ``reps[s[p]]``: ``pos`` into the reps' gene
+    arrays, ``matching``."""
+
+    def __init__(self, sets: GeneSets, reps: GeneSets, u: np.ndarray, s: np.ndarray, cfg: GenomeConfig) -> None:
+        u, s = np.asarray(u, dtype=np.int64), np.asarray(s, dtype=np.int64)
+        P = len(u)
+        size, rep_size = sets.size[u], reps.size[s]
+        self.size = size
+        self.gene_starts = _offsets(size)
+        pair = np.repeat(np.arange(P), size)
+        innov = sets.innov[segment_index(sets.starts[u], size)]
+        key = s[pair] * reps.span + innov
+        if len(reps.key):
+            self.pos = np.minimum(np.searchsorted(reps.key, key), len(reps.key) - 1)
+            self.matching = reps.key[self.pos] == key
+        else:
+            self.pos, self.matching = np.zeros(len(key), dtype=np.int64), np.zeros(len(key), dtype=bool)
+        self.n_match = np.bincount(pair[self.matching], minlength=P).astype(np.float64)
+        # a non-matching gene is excess when it lies beyond the other genome's last innovation
+        beyond = np.bincount(pair[innov > reps.last[s][pair]], minlength=P)
+        rep_excess = reps.starts[s + 1] - np.searchsorted(reps.key, s * reps.span + sets.last[u], side="right")
+        excess = beyond.astype(np.float64) + rep_excess
+        disjoint = (size - self.n_match) + (rep_size - self.n_match) - excess
+        big = np.maximum(size, rep_size)
+        norm = np.where(big < cfg.compatibility_normalize_threshold, 1.0, np.maximum(big, 1))
+        self.value = (cfg.compatibility_excess_coefficient * excess
+                      + cfg.compatibility_disjoint_coefficient * disjoint) / norm
+
+    def take(self, index: np.ndarray) -> PairStructure:
+        """The pairs ``index`` (in that order)."""
+        out = PairStructure.__new__(PairStructure)
+        out.size, out.value, out.n_match = self.size[index], self.value[index], self.n_match[index]
+        genes = segment_index(self.gene_starts[index], out.size)
+        out.gene_starts = _offsets(out.size)
+        out.pos, out.matching = self.pos[genes], self.matching[genes]
+        return out
+
+
+def pair_distances(genomes: GeneSets, reps: GeneSets, g: np.ndarray, r: np.ndarray, cfg: GenomeConfig,
+                   structure: PairStructure | None = None, which: np.ndarray | None = None) -> np.ndarray:
+    """Distances of the pairs (``genomes`` set ``g[p]``, ``reps`` set ``r[p]``).
+
+    With ``structure`` (the ``PairStructure`` of pairs of sets with the same innovation lists, e.g.
+    of the genomes' structures) pair p is that of ``structure``'s pair ``which[p]``."""
+    g = np.asarray(g, dtype=np.int64)
+    if structure is None:
+        structure, which = PairStructure(genomes, reps, g, r, cfg), np.arange(len(g))
+    which = np.asarray(which, dtype=np.int64)
+    size = genomes.size[g]
+    genes = segment_index(genomes.starts[g], size)
+    at = segment_index(structure.gene_starts[which], size)
+    matching = structure.matching[at]
+    w_diff = np.abs(genomes.w32[genes] - reps.w32[structure.pos[at]]) if len(reps.key) else \
+        np.zeros(len(genes), dtype=np.float32)
+    w_diff[~matching] = 0
+    # float32 sums over each genome's genes in order (numpy's reduceat: the first gene plus the
+    # pairwise sum of the rest), as the dense (genes, representatives) segment sums add them
+    sums = np.zeros(len(g), dtype=np.float32)
+    nonempty = np.flatnonzero(size > 0)
+    if len(nonempty):
+        sums[nonempty] = np.add.reduceat(w_diff, _offsets(size)[nonempty])
+    n_match = structure.n_match[which]
+    mean_w = np.divide(sums.astype(np.float64), n_match, out=np.zeros(len(g)), where=n_match > 0)
+    return structure.value[which] + cfg.compatibility_weight_coefficient * mean_w
+
+
+class StructureIndex:
+    """Structures (``GeneSets``) indexed by innovation number, to find those structurally close to
+    representatives."""
+
+    def __init__(self, sets: GeneSets, cfg: GenomeConfig) -> None:
+        self.sets, self.cfg = sets, cfg
+        c1, c2 = cfg.compatibility_excess_coefficient, cfg.compatibility_disjoint_coefficient
+        #: the structural part bounds the distance from below (the weight term is never negative)
+        self.bounded = cfg.compatibility_weight_coefficient >= 0
+        #: structural parts within a limit can be found from few genes (both coefficients positive)
+        self.prefix = self.bounded and c1 > 0 and c2 > 0
+        self.cmin = min(c1, c2)
+        self.small = sets.size < cfg.compatibility_normalize_threshold
+        in_small = self.small[sets.row]
+        innov = sets.innov[in_small]
+        self.holders = np.bincount(innov, minlength=sets.span)  # small structures holding each innovation
+        self.held_by = sets.row[in_small][np.argsort(innov, kind="stable")]
+        self.first_holder = _offsets(self.holders)
+        small = np.flatnonzero(self.small)
+        self.by_size = small[np.argsort(sets.size[small], kind="stable")]
+        self._subsets: dict[bool, tuple[np.ndarray, GeneSets]] = {}
+
+    def _subset(self, small: bool) -> tuple[np.ndarray, GeneSets]:
+        """The small (or large) structures: their indices and sets."""
+        if small not in self._subsets:
+            rows = np.flatnonzero(self.small == small)
+            self._subsets[small] = rows, self.sets.take(rows)
+        return self._subsets[small]
+
+    def candidates(self, reps: GeneSets, limit: np.ndarray,
+                   strict: bool) -> tuple[np.ndarray, np.ndarray, PairStructure]:
+        """The (structure, representative) pairs whose structural part is at most ``limit[s]`` (below
+        it with ``strict``), and their ``PairStructure``: every pair whose distance can be within the
+        limit (every pair when the coefficients allow no bound)."""
+        U, S = len(self.sets), len(reps)
+        limit = np.asarray(limit, dtype=np.float64)
+        if not self.prefix:
+            u, s = np.divmod(np.arange(U * S, dtype=np.int64), S)
+        else:
+            u, s = self._near(reps, limit)
+        structure = PairStructure(self.sets, reps, u, s, self.cfg)
+        if self.bounded:
+            keep = structure.value < limit[s] if strict else structure.value <= limit[s]
+            if not keep.all():
+                keep = np.flatnonzero(keep)
+                u, s, structure = u[keep], s[keep], structure.take(keep)
+        return u, s, structure
+
+    def _near(self, reps: GeneSets, limit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """A superset of the pairs whose structural part is within ``limit``, each pair once."""
+        S = len(reps)
+        nt = self.cfg.compatibility_normalize_threshold
+        with np.errstate(invalid="ignore", over="ignore"):
+            allowed = np.floor(np.minimum(limit / self.cmin * (1 + _SLACK), _MAX_PREFIX))  # differing genes
+        allowed = np.where(limit < 0, -1, allowed).astype(np.int64)
+        rep_small = reps.size < nt
+        prefixed = rep_small & (allowed >= 0) & (allowed < _MAX_PREFIX)
+        us, ss = [], []
+        # small pairs (N = 1): they share one of the representative's allowed + 1 rarest genes...
+        in_prefixed = prefixed[reps.row]
+        rarity = self.holders[reps.innov]
+        order = np.lexsort((reps.innov, rarity, reps.row))
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order)) - reps.starts[reps.row[order]]
+        use = in_prefixed & (rank <= allowed[reps.row])
+        innov = reps.innov[use]
+        lengths = self.holders[innov]
+        u = self.held_by[segment_index(self.first_holder[innov], lengths)]
+        s = np.repeat(reps.row[use], lengths)
+        # ...or share none and are both tiny
+        room = allowed - reps.size
+        tiny = np.flatnonzero(prefixed & (room >= 0))
+        lengths = np.searchsorted(self.sets.size[self.by_size], room[tiny], side="right")
+        u = np.concatenate([u, self.by_size[segment_index(np.zeros(len(tiny), dtype=np.int64), lengths)]])
+        s = np.concatenate([s, np.repeat(tiny, lengths)])
+        keep = self.sets.differing_at_least(reps, u, s) <= allowed[s]
+        us.append(u[keep])
+        ss.append(s[keep])
+        # pairs with a large side (N > 1) or a generous limit: bounds of every such pair
+        for small, cols in ((False, np.flatnonzero(allowed >= 0)), (True, np.flatnonzero(~prefixed & (allowed >= 0)))):
+            rows, sets = self._subset(small)
+            if len(rows) and len(cols):
+                lower = sets.lower_bounds(reps.take(cols), self.cfg)
+                i, j = np.nonzero(lower <= limit[cols])
+                us.append(rows[i])
+                ss.append(cols[j])
+        pairs = np.unique(np.concatenate(us) * S + np.concatenate(ss))
+        return np.divmod(pairs, S)
 
 
 def distance_matrix(pool: GenePool, reps: list[tuple[np.ndarray, np.ndarray]], cfg: GenomeConfig) -> np.ndarray:
     """Distances (genomes, representatives) of every genome of ``pool`` to each representative, given
-    as (sorted innovation numbers, weights). All representatives are handled in one pass over the
-    gene table: the work is linear in (genes present) x (representatives)."""
+    as (sorted innovation numbers, weights)."""
     n, k = len(pool), len(reps)
     if k == 0:
         return np.zeros((n, 0))
-    span = int(max([pool.c_innov.max(initial=-1)] + [r[0].max(initial=-1) for r in reps])) + 1
-    # (innovation, representative) tables; genes x representatives arrays keep the representatives
-    # innermost, so the per-genome segment sums below run over contiguous memory
-    in_rep = np.zeros((span, k), dtype=bool)
-    rep_w = np.zeros((span, k), dtype=np.float32)  # distances need no more precision
-    rep_last = np.full(k, -1)
-    rep_size = np.zeros(k, dtype=np.int64)
-    for j, (innovs, weights) in enumerate(reps):
-        in_rep[innovs, j] = True
-        rep_w[innovs, j] = weights
-        rep_size[j] = len(innovs)
-        if len(innovs):
-            rep_last[j] = innovs[-1]
-    starts = pool.starts("c")
-    size = np.diff(starts)
-    matching = in_rep[pool.c_innov]  # (genes, k)
-    w_diff = np.abs(pool.c_weight.astype(np.float32)[:, None] - rep_w[pool.c_innov])
-    w_diff *= matching
-    beyond = ~matching & (pool.c_innov[:, None] > rep_last)
-
-    def per_genome(values: np.ndarray) -> np.ndarray:
-        if values.shape[0] == 0:
-            return np.zeros((n, k))
-        # segment sums; reduceat returns the first row for empty segments, so mask those
-        acc = np.int32 if values.dtype == np.int8 else values.dtype  # int8 would overflow past 127 genes
-        sums = np.add.reduceat(values, np.minimum(starts[:-1], values.shape[0] - 1), axis=0, dtype=acc)
-        return np.where(size[:, None] > 0, sums, 0).astype(np.float64)
-
-    n_match = per_genome(matching.view(np.int8))
-    mean_w = np.divide(per_genome(w_diff), n_match, out=np.zeros((n, k)), where=n_match > 0)
-    last = np.where(size > 0, pool.c_innov[np.maximum(starts[1:] - 1, 0)] if len(pool.c_innov) else -1, -1)
-    # a non-matching gene is excess when it lies beyond the other genome's last innovation
-    rep_excess = np.stack([len(r[0]) - np.searchsorted(r[0], last, side="right") for r in reps], axis=1)
-    excess = per_genome(beyond.view(np.int8)) + rep_excess
-    disjoint = (size[:, None] - n_match) + (rep_size - n_match) - excess
-    big = np.maximum(size[:, None], rep_size)
-    norm = np.where(big < cfg.compatibility_normalize_threshold, 1.0, np.maximum(big, 1))
-    return (cfg.compatibility_excess_coefficient * excess + cfg.compatibility_disjoint_coefficient * disjoint) / norm \
-        + cfg.compatibility_weight_coefficient * mean_w
+    span = int(max([pool.c_innov.max(initial=-1)] + [r[0].max(initial=-1) for r in reps])) + 2
+    genomes, rep_sets = GeneSets.of_pool(pool, span), GeneSets.of_list(reps, span)
+    g, r = np.divmod(np.arange(n * k), k)
+    return pair_distances(genomes, rep_sets, g, r, cfg).reshape(n, k)
 
 
 def distances(pool: GenePool, rep_innovs: np.ndarray, rep_weights: np.ndarray, cfg: GenomeConfig,

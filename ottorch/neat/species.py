@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ottorch.neat.config import GenomeConfig, SpeciesConfig
-from ottorch.neat.distance import distance_matrix, distances, genes
-from ottorch.neat.pool import GenePool
+from ottorch.neat.distance import GeneSets, PairStructure, StructureIndex, genes, pair_distances, structure_groups
+from ottorch.neat.pool import GenePool, segment_index
 
 
 @dataclass
@@ -70,36 +70,33 @@ class SpeciesSet:
         n = len(pool)
         owner = np.full(n, -1, dtype=np.int64)
         survivors: dict[int, Species] = {}
-        # Existing species, oldest first, claim the genome closest to their old representative.
         keys = sorted(self.species)
-        old = distance_matrix(pool, [(self.species[k].rep_innovs, self.species[k].rep_weights) for k in keys],
-                              genome_cfg)
-        for j, key in enumerate(keys[:n]):
-            best = int(np.argmin(np.where(owner < 0, old[:, j], np.inf)))
+        span = int(max([pool.c_innov.max(initial=-1)] + [self.species[k].rep_innovs.max(initial=-1) for k in keys])) + 2
+        near = _Nearest(pool, span, genome_cfg)
+        # Existing species, oldest first, claim the genome closest to their old representative.
+        keys = keys[:n]
+        old = GeneSets.of_list([(self.species[k].rep_innovs, self.species[k].rep_weights) for k in keys], span)
+        rep_rows = near.claim_closest(old, owner, keys)
+        for key, best in zip(keys, rep_rows):
             s = self.species[key]
             s.rep_innovs, s.rep_weights = genes(pool, best)
-            owner[best] = key
             survivors[key] = s
         # Everyone else joins the closest compatible existing species...
         free = np.flatnonzero(owner < 0)
         if survivors and free.size:
-            keys = sorted(survivors)
-            table = distance_matrix(pool, [(survivors[k].rep_innovs, survivors[k].rep_weights) for k in keys],
-                                    genome_cfg)[free]
-            closest = np.argmin(table, axis=1)
-            fits = table[np.arange(free.size), closest] < self.threshold
+            closest = near.closest_within(free, np.asarray(rep_rows, dtype=np.int64), self.threshold)
+            fits = closest >= 0
             owner[free[fits]] = np.asarray(keys)[closest[fits]]
         # ...or, in row order, founds a new species that the later ones may join.
-        while (owner < 0).any():
-            free = np.flatnonzero(owner < 0)
-            founder = int(free[0])
+        for founder, members in near.found(np.flatnonzero(owner < 0), self.threshold):
             s = Species(self.next_key, generation, *genes(pool, founder), last_improved=generation)
             self.next_key += 1
-            d = distances(pool, s.rep_innovs, s.rep_weights, genome_cfg, free)
-            owner[free[(d < self.threshold) | (free == founder)]] = s.key
+            owner[members] = s.key
             survivors[s.key] = s
-        for key, s in survivors.items():
-            s.members = np.flatnonzero(owner == key)
+        by_owner = np.argsort(owner, kind="stable")
+        bounds = np.searchsorted(owner[by_owner], [*survivors, *[k + 1 for k in survivors]])
+        for key, lo, hi in zip(survivors, bounds[:len(survivors)], bounds[len(survivors):]):
+            survivors[key].members = by_owner[lo:hi]
         self.species = {k: s for k, s in sorted(survivors.items()) if s.members.size}
         self._adapt_threshold()
 
@@ -129,3 +126,184 @@ class SpeciesSet:
         self.threshold = state["threshold"]
         self.next_key = state["next_key"]
         self.species = {d["key"]: Species.from_dict(d) for d in state["species"]}
+
+
+class _Nearest:
+    """The distance queries of one speciation of ``pool``. Genomes are grouped by structure (their
+    list of innovation numbers); the structural part of the distance, a lower bound of it, decides
+    which (structure, representative) pairs can matter, and only their genomes get an exact distance.
+    Every answer is the one the dense (genomes x representatives) matrix gives, ties included (the
+    lowest row, or species, wins)."""
+
+    #: founders' structures looked up at once
+    BLOCK = 256
+
+    def __init__(self, pool: GenePool, span: int, cfg: GenomeConfig) -> None:
+        self.cfg = cfg
+        self.n = len(pool)
+        self.genomes = GeneSets.of_pool(pool, span)
+        self.group, first = structure_groups(pool.c_innov, pool.starts("c"))
+        self.structures = self.genomes.take(first)
+        self.index = StructureIndex(self.structures, cfg)
+
+    def _grouped(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``rows`` (ascending) grouped by structure: the rows, each structure's offset and count."""
+        counts = np.bincount(self.group[rows], minlength=len(self.structures))
+        return rows[np.argsort(self.group[rows], kind="stable")], np.concatenate([[0], np.cumsum(counts)]), counts
+
+    def _expand(self, u: np.ndarray, grouped: tuple) -> tuple[np.ndarray, np.ndarray]:
+        """The genomes (of ``grouped``) of the structure pairs with structures ``u``: genome rows and
+        the pair of each."""
+        order, first, counts = grouped
+        lengths = counts[u]
+        return order[segment_index(first[u], lengths)], np.repeat(np.arange(len(u)), lengths)
+
+    def _distances(self, u: np.ndarray, s: np.ndarray, structure: PairStructure, reps: GeneSets,
+                   grouped: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Exact distances of the genomes (of ``grouped``) of the structure pairs (``u``, ``s``):
+        genome rows, representatives and distances."""
+        g, which = self._expand(u, grouped)
+        return g, s[which], pair_distances(self.genomes, reps, g, None, self.cfg, structure, which)
+
+    def claim_closest(self, reps: GeneSets, owner: np.ndarray, keys: list[int]) -> list[int]:
+        """For each representative in turn, the unowned genome closest to it (lowest row on ties),
+        which ``owner`` then records as species ``keys[j]``."""
+        S = len(reps)
+        if S == 0:
+            return []
+        grouped = self._grouped(np.arange(self.n))
+        # A radius for each representative within which its nearest genomes lie: the 4th nearest of the
+        # genomes of (nearly) its structure, widening the search for those without. Every genome that
+        # may lie within it is then a candidate, so a few species may claim the same nearest genomes.
+        radius = np.full(S, np.inf)
+        for width in (0.0, 1.0, 2.0, 4.0, 8.0) if self.index.bounded else ():
+            todo = np.isinf(radius)
+            if not todo.any():
+                break
+            u, s, structure = self.index.candidates(reps, np.where(todo, width * self.index.cmin, -1.0), False)
+            _, s, d = self._distances(u, s, structure, reps, grouped)
+            order = np.lexsort((d, s))
+            cut = np.searchsorted(s[order], np.arange(S + 1))
+            found = np.flatnonzero(np.diff(cut) > 0)
+            radius[found] = d[order][np.minimum(cut[found] + 3, cut[found + 1] - 1)]
+        u, s, structure = self.index.candidates(reps, radius, False)
+        g, s, d = self._distances(u, s, structure, reps, grouped)
+        order = np.lexsort((g, d, s))
+        g, d = g[order].tolist(), d[order].tolist()
+        ranked = np.searchsorted(s[order], np.arange(S + 1)).tolist()
+        radius = radius.tolist()
+        best_rows = []
+        for j in range(S):
+            best, nearest_free = -1, np.inf
+            for i in range(ranked[j], ranked[j + 1]):
+                if owner[g[i]] < 0:
+                    if d[i] <= radius[j]:  # nothing outside the candidates is as close
+                        best = g[i]
+                    nearest_free = d[i]
+                    break
+            if best < 0:  # the nearest were taken: every genome as close as the nearest free candidate
+                rep = reps.take([j])
+                u, _, structure = self.index.candidates(rep, np.array([nearest_free]), False)
+                rows, which = self._expand(u, grouped)
+                free = np.flatnonzero(owner[rows] < 0)
+                rows, which = rows[free], which[free]
+                value = structure.value[which]
+                # the structurally nearest first; the others only if their structural part allows
+                dist = np.full(len(rows), np.inf)
+                for pick in (value == value.min(), value > value.min()):
+                    if pick.any():
+                        pick &= value <= dist.min()
+                        dist[pick] = pair_distances(self.genomes, rep, rows[pick], None, self.cfg, structure,
+                                                    which[pick])
+                best = int(rows[dist == dist.min()].min())
+            owner[best] = keys[j]
+            best_rows.append(best)
+        return best_rows
+
+    def closest_within(self, rows: np.ndarray, rep_rows: np.ndarray, threshold: float) -> np.ndarray:
+        """For each of ``rows`` (ascending), the index of the closest of the genomes ``rep_rows``
+        (the lowest on ties) when its distance is below ``threshold``, else -1.
+
+        Each genome is first compared with the representatives structurally nearest to its structure;
+        the others only when their structural part alone does not exceed the nearest distance found."""
+        reps = self.genomes.take(rep_rows)
+        u, s, structure = self.index.candidates(reps, np.full(len(reps), threshold), True)
+        grouped = self._grouped(rows)
+        nearest = np.full(len(self.structures), np.inf)
+        np.minimum.at(nearest, u, structure.value)
+        first = structure.value == nearest[u]
+        near = np.flatnonzero(first)
+        g1, w1 = self._expand(u[near], grouped)
+        d1 = pair_distances(self.genomes, reps, g1, None, self.cfg, structure.take(near), w1)
+        best = np.full(self.n, np.inf)
+        np.minimum.at(best, g1, d1)
+        farthest = np.full(len(self.structures), -np.inf)  # the largest nearest distance of a structure's genomes
+        np.maximum.at(farthest, self.group[g1], best[g1])
+        rest = np.flatnonzero(~first)
+        rest = rest[structure.value[rest] <= farthest[u[rest]]]
+        g2, w2 = self._expand(u[rest], grouped)
+        keep = np.flatnonzero(structure.value[rest][w2] <= best[g2])
+        g2, w2 = g2[keep], w2[keep]
+        d2 = pair_distances(self.genomes, reps, g2, None, self.cfg, structure.take(rest), w2)
+        np.minimum.at(best, g2, d2)
+        g, r, d = np.concatenate([g1, g2]), np.concatenate([s[near][w1], s[rest][w2]]), np.concatenate([d1, d2])
+        tie = d == best[g]
+        closest = np.full(self.n, len(reps), dtype=np.int64)
+        np.minimum.at(closest, g[tie], r[tie])
+        return np.where(best[rows] < threshold, closest[rows], -1)
+
+    def found(self, rows: np.ndarray, threshold: float):
+        """New species among ``rows`` (ascending): the first row still free founds one, which every
+        free row closer than ``threshold`` to it joins; yields (founder, member rows) in turn.
+
+        Founders are looked up in blocks: the structures of the next free rows, each with the first
+        free row of that structure as its likely founder, whose distances are computed at once."""
+        if not len(rows):
+            return
+        free = np.zeros(self.n, dtype=bool)
+        free[rows] = True
+        grouped = self._grouped(rows)
+        # each structure of a free row, with its first free row, in row order
+        groups = self.group[rows]
+        order = np.argsort(groups, kind="stable")
+        first = np.ones(len(rows), dtype=bool)
+        first[1:] = groups[order][1:] != groups[order][:-1]
+        queue = rows[np.sort(order[first])].tolist()
+        present = groups[order][first]
+        sub = StructureIndex(self.structures.take(present), self.cfg)
+        looked_up: dict[int, tuple] = {}  # founder row -> (rows near it, their distances)
+        done = 0
+        for founder in rows.tolist():
+            if not free[founder]:
+                continue
+            while founder not in looked_up and done < len(queue) and queue[done] <= founder:
+                block = []
+                while done < len(queue) and len(block) < self.BLOCK:
+                    if free[queue[done]]:
+                        block.append(queue[done])
+                    done += 1
+                if not block:
+                    break
+                reps = self.genomes.take(np.asarray(block, dtype=np.int64))
+                u, s, structure = sub.candidates(reps, np.full(len(block), threshold), True)
+                g, s, d = self._distances(present[u], s, structure, reps, grouped)
+                order = np.lexsort((g, s))
+                g, s, d = g[order], s[order], d[order]
+                cut = np.searchsorted(s, np.arange(len(block) + 1))
+                for j, row in enumerate(block):
+                    looked_up[row] = (g[cut[j]:cut[j + 1]], d[cut[j]:cut[j + 1]])
+            if founder in looked_up:
+                g, d = looked_up.pop(founder)
+                near = free[g] & ((d < threshold) | (g == founder))
+                members = g[near]
+                if founder not in members:
+                    members = np.sort(np.append(members, founder))
+            else:  # a founder the blocks did not foresee (its structure's first free row was taken)
+                reps = self.genomes.take([founder])
+                u, s, structure = self.index.candidates(reps, np.array([threshold]), True)
+                g, _, d = self._distances(u, s, structure, reps, self._grouped(np.flatnonzero(free)))
+                members = np.sort(g[(d < threshold) | (g == founder)])
+                if founder not in members:
+                    members = np.sort(np.append(members, founder))
+            free[members] = False
+            yield founder, members
