@@ -15,7 +15,7 @@ import numpy as np
 
 from ottorch.neat.config import GenomeConfig
 from ottorch.neat.innovation import InnovationTracker
-from ottorch.neat.pool import _ACT_INDEX, GenePool
+from ottorch.neat.pool import _ACT_INDEX, GenePool, segment_index
 
 
 def init_values(rng: np.random.Generator, shape, mean: float, stdev: float, kind: str,
@@ -96,7 +96,7 @@ def mutate_enabled(pool: GenePool, cfg: GenomeConfig, rng: np.random.Generator) 
 # ----------------------------------------------------------------------------- structure
 
 
-@dataclass
+@dataclass(slots=True)
 class GeneLists:
     """One genome's genes as editable lists: structural mutations edit these, and the pool is
     rebuilt once for all edited genomes (``GenePool.with_rows``)."""
@@ -115,16 +115,19 @@ class GeneLists:
 
     @classmethod
     def rows_of(cls, pool: GenePool, rows: list[int]) -> list[GeneLists]:
-        """The genes of each of ``rows``; each table becomes a Python list once, not once per row."""
-        cs, ns = pool.starts("c").tolist(), pool.starts("n").tolist()
-        innov, weight, enabled = pool.c_innov.tolist(), pool.c_weight.tolist(), pool.c_enabled.tolist()
-        node, bias = pool.n_id.tolist(), pool.n_bias.tolist()
-        response, act = pool.n_response.tolist(), pool.n_act.tolist()
-        out = []
-        for r in rows:
-            c, n = slice(cs[r], cs[r + 1]), slice(ns[r], ns[r + 1])
-            out.append(cls(innov[c], weight[c], enabled[c], node[n], bias[n], response[n], act[n]))
-        return out
+        """The genes of each of ``rows``; the rows' genes become Python lists once, not once per row."""
+        rows = np.asarray(rows, dtype=np.int64)
+        columns = []
+        for which, names in (("c", ("c_innov", "c_weight", "c_enabled")),
+                             ("n", ("n_id", "n_bias", "n_response", "n_act"))):
+            starts = pool.starts(which)
+            sizes = starts[rows + 1] - starts[rows]
+            index = segment_index(starts[rows], sizes)
+            bounds = np.concatenate([[0], np.cumsum(sizes)]).tolist()
+            columns.append((bounds, [getattr(pool, name)[index].tolist() for name in names]))
+        (cb, (innov, weight, enabled)), (nb, (node, bias, response, act)) = columns
+        return [cls(innov[c0:c1], weight[c0:c1], enabled[c0:c1], node[n0:n1], bias[n0:n1], response[n0:n1], act[n0:n1])
+                for c0, c1, n0, n1 in zip(cb, cb[1:], nb, nb[1:])]
 
     def edges(self, tracker: InnovationTracker) -> list[tuple[int, int, bool]]:
         """``(in, out, recurrent)`` of each connection gene, in list order."""
@@ -194,12 +197,14 @@ def add_connection(g: GeneLists, cfg: GenomeConfig, rng: np.random.Generator, tr
     source = int(rng.integers(tracker.num_inputs + len(g.nodes)))  # inputs first, then g.nodes
     in_node = -(source + 1) if source < tracker.num_inputs else g.nodes[source - tracker.num_inputs]
     out_node = g.nodes[int(rng.integers(len(g.nodes)))]
-    edges = g.edges(tracker)
-    for i, (a, b, _) in enumerate(edges):
-        if a == in_node and b == out_node:
+    conn_in, conn_out, conn_recurrent = tracker.conn_in, tracker.conn_out, tracker.conn_recurrent
+    for i, innovation in enumerate(g.innovs):
+        if conn_out[innovation] == out_node and conn_in[innovation] == in_node:
             g.enabled[i] = True
             return True
-    recurrent = creates_cycle([(a, b) for a, b, r in edges if not r], in_node, out_node)
+    # an input has no way in, so a new edge from it closes no cycle
+    recurrent = in_node == out_node or (in_node >= 0 and creates_cycle(
+        [(conn_in[i], conn_out[i]) for i in g.innovs if not conn_recurrent[i]], in_node, out_node))
     if recurrent and cfg.feed_forward:
         return False
     weight = float(init_values(rng, None, cfg.weight_init_mean, cfg.weight_init_stdev, cfg.weight_init_type,

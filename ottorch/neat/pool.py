@@ -126,10 +126,20 @@ class GenePool:
             arrays = [np.asarray(values, dtype=_DTYPES[name]) for name, values in zip(fields, columns)]
             order = np.lexsort((arrays[1], arrays[0]))
             tables.update({name: a[order] for name, a in zip(fields, arrays)})
-        edited = GenePool(self.keys[rows], **tables)
-        order = np.arange(len(self))
-        order[rows] = len(self) + np.arange(len(rows))
-        return GenePool.concat([self, edited]).take(order)
+        # every row's genes from this pool, or from the edited tables for ``rows``
+        out = {}
+        for prefix, fields in (("c", CONN_FIELDS), ("n", NODE_FIELDS)):
+            starts = self.starts(prefix)
+            sizes = np.diff(starts)
+            edited_sizes = np.bincount(tables[fields[0]], minlength=len(rows))
+            source = starts[:-1].copy()
+            source[rows] = len(getattr(self, fields[0])) + np.concatenate([[0], np.cumsum(edited_sizes)[:-1]])
+            sizes[rows] = edited_sizes
+            index = segment_index(source, sizes)
+            for name in fields[1:]:
+                out[name] = np.concatenate([getattr(self, name), tables[name]])[index]
+            out[fields[0]] = np.repeat(np.arange(len(self)), sizes)
+        return GenePool(self.keys.copy(), **out)
 
     # ------------------------------------------------------------------ genomes in and out
 

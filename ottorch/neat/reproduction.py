@@ -29,10 +29,18 @@ class CompleteExtinctionError(RuntimeError):
 
 def update_stagnation(species_set: SpeciesSet, fitness: np.ndarray, generation: int, cfg: NEATConfig) -> list[int]:
     """Record each species' fitness; return the keys of stagnant species to remove."""
-    agg = _AGGREGATE[cfg.stagnation.species_fitness_func]
+    how = cfg.stagnation.species_fitness_func
+    species = list(species_set.species.items())
+    if how in ("max", "min") and species:  # exact as a segment reduction
+        sizes = [len(s.members) for _, s in species]
+        ufunc = np.maximum if how == "max" else np.minimum
+        values = ufunc.reduceat(fitness[np.concatenate([s.members for _, s in species])],
+                                np.concatenate([[0], np.cumsum(sizes)[:-1]])).tolist()
+    else:
+        agg = _AGGREGATE[how]
+        values = [float(agg(fitness[s.members])) for _, s in species]
     scored = []
-    for key, s in species_set.species.items():
-        value = float(agg(fitness[s.members]))
+    for (key, s), value in zip(species, values):
         s.fitness_history.append(value)
         if value > s.best_fitness:
             s.best_fitness, s.last_improved = value, generation
@@ -99,39 +107,52 @@ def reproduce(pool: GenePool, fitness: np.ndarray, species_set: SpeciesSet, gene
         raise CompleteExtinctionError("all species stagnated")
     rc = cfg.reproduction
     keys = sorted(species_set.species)
-    members = [species_set.species[k].members[np.argsort(-fitness[species_set.species[k].members], kind="stable")]
-               for k in keys]
+    # each species' members, fittest first (ties in row order)
+    sizes = np.array([len(species_set.species[k].members) for k in keys])
+    everyone = np.concatenate([species_set.species[k].members for k in keys])
+    everyone = everyone[np.lexsort((-fitness[everyone], np.repeat(np.arange(len(keys)), sizes)))]
+    bounds = np.concatenate([[0], np.cumsum(sizes)])
+    members = [everyone[a:b] for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist())]
     adjusted = adjusted_fitness([fitness[m] for m in members], rc.fitness_sharing)
     for k, a in zip(keys, adjusted):
         species_set.species[k].adjusted_fitness = float(a)
-    sizes = np.array([len(m) for m in members], dtype=np.float64)
-    counts = allocate_offspring(adjusted, sizes, cfg.pop_size, rc.min_species_size, rc.fitness_sharing == "normalized")
+    counts = allocate_offspring(adjusted, sizes.astype(np.float64), cfg.pop_size, rc.min_species_size,
+                                rc.fitness_sharing == "normalized")
 
-    elites, fitter, other, clones = [], [], [], []
+    # the draws, species by species; then parents for all of them at once
     parent_pools = [m[: max(2, math.ceil(rc.survival_threshold * len(m)))] for m in members]
     all_parents = np.concatenate(parent_pools)
-    for m, parents, count in zip(members, parent_pools, counts):
-        n_elite = min(rc.elitism, len(m), int(count))
-        elites.extend(m[:n_elite].tolist())
-        n_children = int(count) - n_elite
+    n_parents = np.array([len(p) for p in parent_pools])
+    parent_start = np.concatenate([[0], np.cumsum(n_parents)[:-1]])
+    elites, draws, owners = [], [], []
+    n_all = len(all_parents)
+    for j, (m, count, n) in enumerate(zip(members, counts.tolist(), n_parents.tolist())):
+        n_elite = min(rc.elitism, len(m), count)
+        elites.append(m[:n_elite])
+        n_children = count - n_elite
         if n_children <= 0:
             continue
-        first = parents[rng.integers(0, len(parents), n_children)]
-        cross = rng.random(n_children) < rc.crossover_rate
-        foreign = cross & (rng.random(n_children) < rc.interspecies_crossover_prob)
-        second = np.where(foreign, all_parents[rng.integers(0, len(all_parents), n_children)],
-                          parents[rng.integers(0, len(parents), n_children)])
+        draws.append((rng.integers(0, n, n_children), rng.random(n_children), rng.random(n_children),
+                      rng.integers(0, n_all, n_children), rng.integers(0, n, n_children)))
+        owners.append(np.full(n_children, j))
+    elites = np.concatenate(elites)
+    if draws:
+        pick, cross_draw, foreign_draw, anyone, mate = (np.concatenate(d) for d in zip(*draws))
+        start = parent_start[np.concatenate(owners)]
+        first = all_parents[start + pick]
+        cross = cross_draw < rc.crossover_rate
+        foreign = cross & (foreign_draw < rc.interspecies_crossover_prob)
+        second = np.where(foreign, all_parents[anyone], all_parents[start + mate])
         # the fitter parent leads; ties keep the first draw
         swap = fitness[second] > fitness[first]
         lead, follow = np.where(swap, second, first), np.where(swap, first, second)
-        fitter.extend(lead[cross].tolist())
-        other.extend(follow[cross].tolist())
-        clones.extend(first[~cross].tolist())
+        fitter, other, clones = lead[cross], follow[cross], first[~cross]
+    else:
+        fitter = other = clones = np.zeros(0, dtype=np.int64)
 
-    parts = [pool.take(np.asarray(elites, dtype=np.int64))]
-    children = GenePool.concat([crossover(pool, np.asarray(fitter, dtype=np.int64), np.asarray(other, dtype=np.int64),
-                                          rng, cfg.genome.disable_inherited_prob),
-                                pool.take(np.asarray(clones, dtype=np.int64))])
+    parts = [pool.take(elites)]
+    children = GenePool.concat([crossover(pool, fitter, other, rng, cfg.genome.disable_inherited_prob),
+                                pool.take(clones)])
     children.keys = np.arange(next_key, next_key + len(children), dtype=np.int64)
     tracker.new_generation()
     parts.append(mutate(children, cfg.genome, rng, tracker))
