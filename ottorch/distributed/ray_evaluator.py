@@ -45,6 +45,7 @@ from pathlib import Path
 import numpy as np
 
 import ottorch
+from ottorch.distributed.wire import nbytes, pack_table, unpack_results
 from ottorch.neat.batch_eval import TableResults
 from ottorch.neat.config import FineTuneConfig
 from ottorch.neat.finetune import EvalResult
@@ -120,6 +121,11 @@ class RayEvaluator:
     worker crash and when the cluster grows; an actor that has not started by then is dropped (its
     CPU is not there) and the evaluator goes on with fewer workers. ``workers`` (the attribute) is
     the number of actors in use now.
+
+    ``bytes_sent`` / ``bytes_received`` are the bytes of the numpy arrays shipped by the last
+    ``evaluate_table`` call (shards and their seeds out, results back, in the compact form of
+    ``ottorch.distributed.wire``, re-runs included); ``total_bytes_sent`` / ``total_bytes_received``
+    add up every call.
     """
 
     def __init__(self, task: Task, fine_tune: FineTuneConfig, *, workers: int | None = None, address: str | None = None,
@@ -150,6 +156,8 @@ class RayEvaluator:
         self.max_crashes = max_crashes
         self.placement_timeout = placement_timeout
         self.restarts = 0
+        self.bytes_sent = self.bytes_received = 0
+        self.total_bytes_sent = self.total_bytes_received = 0
         self._fine_tune = {k: getattr(fine_tune, k) for k in fine_tune.__dataclass_fields__}
         self._task_ref = ray.put(_serialise_task(task))
         self.worst_fitness = task.worst_fitness
@@ -267,10 +275,16 @@ class RayEvaluator:
         crashes = np.zeros(len(table), dtype=np.int64)
         idle = list(self._actors)
         running: dict = {}  # call ref -> (shard, actor)
+        shard_tables: dict = {}  # call ref -> the shard's table
+        self.bytes_sent = self.bytes_received = 0
         while pending or running:
             while pending and idle:
                 shard, actor = pending.popleft(), idle.pop()
-                running[actor.evaluate_table.remote(table.take(shard).arrays(), seeds[shard])] = (shard, actor)
+                part_table = table.take(shard)
+                packed, part_seeds = pack_table(part_table), seeds[shard]
+                self.bytes_sent += nbytes(packed) + part_seeds.nbytes
+                ref = actor.evaluate_packed.remote(packed, part_seeds)
+                running[ref], shard_tables[ref] = (shard, actor), part_table
             if not running:  # work is left and every worker is gone: try free CPUs once, else give up
                 idle = self._grow()
                 if not idle:
@@ -281,6 +295,7 @@ class RayEvaluator:
                 self._requeue_lost_nodes(running, pending)
                 continue
             shard, actor = running.pop(done[0])
+            part_table = shard_tables.pop(done[0])
             try:
                 part = ray.get(done[0])
             except ray.exceptions.RayTaskError as e:
@@ -288,11 +303,14 @@ class RayEvaluator:
             except ray.exceptions.RayError as e:
                 actor = self._recover(e, shard, actor, crashes, out, pending, table)
             else:
-                out.place(table, shard, TableResults.from_arrays(part))
+                self.bytes_received += nbytes(part)
+                out.place(table, shard, unpack_results(part, part_table))
                 if progress is not None:
                     progress(len(shard))
             if actor is not None:
                 idle.append(actor)
+        self.total_bytes_sent += self.bytes_sent
+        self.total_bytes_received += self.bytes_received
         return out
 
     def _recover(self, error: Exception, shard: np.ndarray, actor, crashes: np.ndarray, out: TableResults,

@@ -1,11 +1,13 @@
 """``EvalWorker``: the per-process evaluator a Ray actor wraps. It receives the task once, then
 evaluates shards (``GenomeTable`` arrays and seeds) with exactly the function ``SerialEvaluator``
-uses, and returns ``TableResults`` arrays: no per-genome Python objects cross the wire."""
+uses, and returns ``TableResults`` arrays: no per-genome Python objects cross the wire. The coordinator
+sends and receives the compact forms of ``ottorch.distributed.wire``."""
 
 from __future__ import annotations
 
 import os
 
+from ottorch.distributed.wire import pack_results, unpack_table
 from ottorch.neat.batch_eval import evaluate_table
 from ottorch.neat.config import FineTuneConfig
 from ottorch.neat.evaluator import single_threaded_blas
@@ -30,6 +32,12 @@ class EvalWorker:
         """``TableResults`` arrays of the genomes of ``table`` (``GenomeTable.arrays()``), in order."""
         with single_threaded_blas():
             return evaluate_table(GenomeTable.from_arrays(table), seeds, self.task, self.fine_tune).arrays()
+
+    def evaluate_packed(self, packed: dict, seeds) -> dict:
+        """The same for a shard in the compact wire form (``wire.pack_table``), results packed too."""
+        table = unpack_table(packed)
+        with single_threaded_blas():
+            return pack_results(evaluate_table(table, seeds, self.task, self.fine_tune), table)
 
     def pid(self) -> int:
         return os.getpid()
