@@ -38,6 +38,7 @@ import os
 import socket
 import sys
 import tempfile
+import time
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
@@ -100,15 +101,19 @@ def _serialise_task(task: Task) -> bytes:
     return cloudpickle.dumps(task)
 
 
-def plan_shards(costs: list[int], workers: int, shards_per_worker: int) -> list[list[int]]:
+def plan_shards(costs: list[int], workers: int, shards_per_worker: int, min_cost: float = 0) -> list[list[int]]:
     """Cut genome indices into shards for dynamic dispatch (guided self-scheduling): the costliest
     genomes first, each shard ``1 / (workers * shards_per_worker)`` of what is left, so shards
-    shrink to single genomes at the end and the workers finish within one genome of each other."""
+    shrink to single genomes at the end and the workers finish within one genome of each other.
+    No shard (but the last) costs less than ``min_cost``: cheap genomes travel in fewer, larger shards."""
     order = sorted(range(len(costs)), key=lambda i: -costs[i])
     divisor = workers * shards_per_worker
+    cumulative = np.cumsum([0] + [costs[i] for i in order])
     shards, start = [], 0
     while start < len(order):
         size = math.ceil((len(order) - start) / divisor)
+        if min_cost > 0:
+            size = max(size, int(np.searchsorted(cumulative, cumulative[start] + min_cost)) - start)
         shards.append(order[start:start + size])
         start += size
     return shards
@@ -116,6 +121,11 @@ def plan_shards(costs: list[int], workers: int, shards_per_worker: int) -> list[
 
 class RayEvaluator:
     """Evaluate genomes on Ray actors: ``workers`` of them, or one per CPU of the cluster by default.
+
+    Shards are cut so that, at the rate measured in the previous call, none takes a worker less than
+    ``min_shard_seconds`` (a call costs a few milliseconds of its own) while each worker still gets
+    two or more: cheap evaluations such as pure NEAT travel in a few large shards, costly ones end in
+    single genomes for balance.
 
     ``placement_timeout`` (seconds) bounds the wait for a new actor to start, at start-up, after a
     worker crash and when the cluster grows; an actor that has not started by then is dropped (its
@@ -129,7 +139,8 @@ class RayEvaluator:
     """
 
     def __init__(self, task: Task, fine_tune: FineTuneConfig, *, workers: int | None = None, address: str | None = None,
-                 shards_per_worker: int = 4, max_crashes: int = 2, placement_timeout: float = 30.0,
+                 shards_per_worker: int = 4, min_shard_seconds: float = 0.05, max_crashes: int = 2,
+                 placement_timeout: float = 30.0,
                  ship_package: bool | None = None, init_kwargs: dict | None = None) -> None:
         try:
             import ray
@@ -153,6 +164,8 @@ class RayEvaluator:
             self.started_ray = True
         self._requested = workers
         self.shards_per_worker = shards_per_worker
+        self.min_shard_seconds = min_shard_seconds
+        self._seconds_per_cost: float | None = None  # measured: a worker's seconds per unit of genome cost
         self.max_crashes = max_crashes
         self.placement_timeout = placement_timeout
         self.restarts = 0
@@ -268,9 +281,13 @@ class RayEvaluator:
         self._grow()
         seeds = np.asarray(seeds, dtype=np.int64)
         # Fine-tuning cost grows with the genome's size; the results do not depend on the order.
-        costs = (np.diff(table.starts("c")) + np.diff(table.starts("n"))).tolist()
+        cost = np.diff(table.starts("c")) + np.diff(table.starts("n"))
+        # at least two shards per worker, so that the workers still balance
+        min_cost = 0 if self._seconds_per_cost is None else \
+            min(self.min_shard_seconds / self._seconds_per_cost, cost.sum() / (2 * max(1, self.workers)))
         pending = deque(np.asarray(shard, dtype=np.int64)
-                        for shard in plan_shards(costs, max(1, self.workers), self.shards_per_worker))
+                        for shard in plan_shards(cost.tolist(), max(1, self.workers), self.shards_per_worker, min_cost))
+        busy_seconds, done_cost = 0.0, 0
         out = TableResults.start(table, self.worst_fitness)
         crashes = np.zeros(len(table), dtype=np.int64)
         idle = list(self._actors)
@@ -284,7 +301,7 @@ class RayEvaluator:
                 packed, part_seeds = pack_table(part_table), seeds[shard]
                 self.bytes_sent += nbytes(packed) + part_seeds.nbytes
                 ref = actor.evaluate_packed.remote(packed, part_seeds)
-                running[ref], shard_tables[ref] = (shard, actor), part_table
+                running[ref], shard_tables[ref] = (shard, actor), (part_table, time.perf_counter())
             if not running:  # work is left and every worker is gone: try free CPUs once, else give up
                 idle = self._grow()
                 if not idle:
@@ -295,7 +312,7 @@ class RayEvaluator:
                 self._requeue_lost_nodes(running, pending)
                 continue
             shard, actor = running.pop(done[0])
-            part_table = shard_tables.pop(done[0])
+            part_table, sent_at = shard_tables.pop(done[0])
             try:
                 part = ray.get(done[0])
             except ray.exceptions.RayTaskError as e:
@@ -304,11 +321,15 @@ class RayEvaluator:
                 actor = self._recover(e, shard, actor, crashes, out, pending, table)
             else:
                 self.bytes_received += nbytes(part)
+                busy_seconds += time.perf_counter() - sent_at
+                done_cost += int(cost[shard].sum())
                 out.place(table, shard, unpack_results(part, part_table))
                 if progress is not None:
                     progress(len(shard))
             if actor is not None:
                 idle.append(actor)
+        if done_cost:
+            self._seconds_per_cost = busy_seconds / done_cost
         self.total_bytes_sent += self.bytes_sent
         self.total_bytes_received += self.bytes_received
         return out

@@ -75,3 +75,14 @@ def test_ray_evaluator_counts_the_bytes_it_ships(local_ray):
     # every shard's packed table and seeds, whatever the cut; results: per-genome arrays, no genes
     assert nbytes(pack_table(table)) + seeds.nbytes <= sent < nbytes(pack_table(table)) + seeds.nbytes + 2000
     assert received == nbytes(pack_results(expected, table))
+
+
+def test_plan_shards_keeps_cheap_shards_above_a_minimum_cost():
+    from ottorch.distributed.ray_evaluator import plan_shards
+
+    costs = [5, 50, 7, 30] * 25
+    shards = plan_shards(costs, workers=2, shards_per_worker=4, min_cost=400)
+    assert sorted(i for shard in shards for i in shard) == list(range(100))
+    assert all(sum(costs[i] for i in shard) >= 400 for shard in shards[:-1])
+    assert len(shards) < len(plan_shards(costs, workers=2, shards_per_worker=4))
+    assert [len(s) for s in plan_shards(costs, 2, 4, min_cost=10**9)] == [100]
