@@ -185,17 +185,15 @@ class GeneSets:
         return differing * scale / norm
 
 
-def structure_groups(innov: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Group segments with identical innovation lists: the group of each segment (n,) and each
-    group's first segment (groups,). Hashing finds the groups; they are checked gene by gene."""
+def _structure_keys(innov: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(size, hash, hash) of each segment's innovation list: two polynomial hashes modulo 2**64."""
     n = len(starts) - 1
     sizes = np.diff(starts)
+    keys = [sizes]
     if n == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    row = np.repeat(np.arange(n), sizes)
-    pos = np.arange(len(innov)) - starts[:-1][row]
+        return sizes, np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint64)
+    pos = np.arange(len(innov)) - np.repeat(starts[:-1], sizes)
     nonempty = np.flatnonzero(sizes > 0)
-    keys = []
     for multiplier in _HASH:
         powers = np.cumprod(np.full(max(int(sizes.max()), 1), multiplier, dtype=np.uint64))  # wraps mod 2**64
         hashed = np.zeros(n, dtype=np.uint64)
@@ -203,12 +201,24 @@ def structure_groups(innov: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray,
             hashed[nonempty] = np.add.reduceat((innov.astype(np.uint64) + np.uint64(1)) * powers[pos],
                                                starts[nonempty])
         keys.append(hashed)
-    order = np.lexsort((keys[1], keys[0], sizes))  # stable: each group's first segment comes first
+    return keys[0], keys[1], keys[2]
+
+
+def structure_groups(innov: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Group segments with identical innovation lists: the group of each segment (n,) and each
+    group's first segment (groups,). Hashing finds the groups; they are checked gene by gene."""
+    n = len(starts) - 1
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    sizes, h1, h2 = _structure_keys(innov, starts)
+    order = np.lexsort((h2, h1, sizes))  # stable: each group's first segment comes first
     new = np.ones(n, dtype=bool)
-    new[1:] = (np.diff(sizes[order]) != 0) | (np.diff(keys[0][order]) != 0) | (np.diff(keys[1][order]) != 0)
+    new[1:] = (np.diff(sizes[order]) != 0) | (np.diff(h1[order]) != 0) | (np.diff(h2[order]) != 0)
     group = np.empty(n, dtype=np.int64)
     group[order] = np.cumsum(new) - 1
     first = order[new]
+    row = np.repeat(np.arange(n), sizes)
+    pos = np.arange(len(innov)) - starts[:-1][row]
     if not np.array_equal(innov, innov[starts[first[group[row]]] + pos]):  # a hash collision: no grouping
         return np.arange(n), np.arange(n)
     return group, first
@@ -223,7 +233,7 @@ class PairStructure:
         u, s = np.asarray(u, dtype=np.int64), np.asarray(s, dtype=np.int64)
         P = len(u)
         size, rep_size = sets.size[u], reps.size[s]
-        self.size = size
+        self.size, self.rep_size = size, rep_size
         self.gene_starts = _offsets(size)
         pair = np.repeat(np.arange(P), size)
         innov = sets.innov[segment_index(sets.starts[u], size)]
@@ -244,10 +254,16 @@ class PairStructure:
         self.value = (cfg.compatibility_excess_coefficient * excess
                       + cfg.compatibility_disjoint_coefficient * disjoint) / norm
 
+    @property
+    def identical(self) -> np.ndarray:
+        """Pairs of sets with the same innovation list."""
+        return (self.n_match == self.size) & (self.size == self.rep_size)
+
     def take(self, index: np.ndarray) -> PairStructure:
         """The pairs ``index`` (in that order)."""
         out = PairStructure.__new__(PairStructure)
-        out.size, out.value, out.n_match = self.size[index], self.value[index], self.n_match[index]
+        out.size, out.rep_size = self.size[index], self.rep_size[index]
+        out.value, out.n_match = self.value[index], self.n_match[index]
         genes = segment_index(self.gene_starts[index], out.size)
         out.gene_starts = _offsets(out.size)
         out.pos, out.matching = self.pos[genes], self.matching[genes]
@@ -303,6 +319,24 @@ class StructureIndex:
         small = np.flatnonzero(self.small)
         self.by_size = small[np.argsort(sets.size[small], kind="stable")]
         self._subsets: dict[bool, tuple[np.ndarray, GeneSets]] = {}
+        self._keys: dict | None = None
+
+    def identical(self, reps: GeneSets) -> np.ndarray:
+        """The structure with each representative's innovation list, or -1."""
+        if self._keys is None:
+            sizes, h1, h2 = _structure_keys(self.sets.innov, self.sets.starts)
+            self._keys = {key: i for i, key in enumerate(zip(sizes.tolist(), h1.tolist(), h2.tolist()))}
+        sizes, h1, h2 = _structure_keys(reps.innov, reps.starts)
+        found = np.array([self._keys.get(key, -1) for key in zip(sizes.tolist(), h1.tolist(), h2.tolist())],
+                         dtype=np.int64)
+        # confirm gene by gene (a hash collision is not a match)
+        have = np.flatnonzero(found >= 0)
+        mine = self.sets.innov[segment_index(self.sets.starts[found[have]], reps.size[have])]
+        theirs = reps.innov[segment_index(reps.starts[have], reps.size[have])]
+        if not np.array_equal(mine, theirs):
+            wrong = np.unique(np.repeat(have, reps.size[have])[mine != theirs])
+            found[wrong] = -1
+        return found
 
     def _subset(self, small: bool) -> tuple[np.ndarray, GeneSets]:
         """The small (or large) structures: their indices and sets."""
@@ -316,12 +350,11 @@ class StructureIndex:
         """The (structure, representative) pairs whose structural part is at most ``limit[s]`` (below
         it with ``strict``), and their ``PairStructure``: every pair whose distance can be within the
         limit (every pair when the coefficients allow no bound)."""
-        U, S = len(self.sets), len(reps)
         limit = np.asarray(limit, dtype=np.float64)
-        if not self.prefix:
-            u, s = np.divmod(np.arange(U * S, dtype=np.int64), S)
-        else:
-            u, s = self._near(reps, limit)
+        u, s, lower = self.near(reps, limit)
+        if self.bounded:
+            keep = np.flatnonzero(lower < limit[s] if strict else lower <= limit[s])
+            u, s = u[keep], s[keep]
         structure = PairStructure(self.sets, reps, u, s, self.cfg)
         if self.bounded:
             keep = structure.value < limit[s] if strict else structure.value <= limit[s]
@@ -330,16 +363,21 @@ class StructureIndex:
                 u, s, structure = u[keep], s[keep], structure.take(keep)
         return u, s, structure
 
-    def _near(self, reps: GeneSets, limit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """A superset of the pairs whose structural part is within ``limit``, each pair once."""
-        S = len(reps)
+    def near(self, reps: GeneSets, limit: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """A superset of the (structure, representative) pairs whose structural part is within
+        ``limit[s]``, each pair once, with a lower bound of each pair's structural part (every pair,
+        bound 0, when the coefficients allow no bound)."""
+        U, S = len(self.sets), len(reps)
+        if not self.prefix:
+            u, s = np.divmod(np.arange(U * S, dtype=np.int64), S)
+            return u, s, np.full(len(u), -np.inf)
         nt = self.cfg.compatibility_normalize_threshold
         with np.errstate(invalid="ignore", over="ignore"):
             allowed = np.floor(np.minimum(limit / self.cmin * (1 + _SLACK), _MAX_PREFIX))  # differing genes
         allowed = np.where(limit < 0, -1, allowed).astype(np.int64)
         rep_small = reps.size < nt
         prefixed = rep_small & (allowed >= 0) & (allowed < _MAX_PREFIX)
-        us, ss = [], []
+        us, ss, bounds = [], [], []
         # small pairs (N = 1): they share one of the representative's allowed + 1 rarest genes...
         in_prefixed = prefixed[reps.row]
         rarity = self.holders[reps.innov]
@@ -357,9 +395,11 @@ class StructureIndex:
         lengths = np.searchsorted(self.sets.size[self.by_size], room[tiny], side="right")
         u = np.concatenate([u, self.by_size[segment_index(np.zeros(len(tiny), dtype=np.int64), lengths)]])
         s = np.concatenate([s, np.repeat(tiny, lengths)])
-        keep = self.sets.differing_at_least(reps, u, s) <= allowed[s]
+        differing = self.sets.differing_at_least(reps, u, s)
+        keep = differing <= allowed[s]
         us.append(u[keep])
         ss.append(s[keep])
+        bounds.append(differing[keep] * (self.cmin * (1 - _SLACK)))
         # pairs with a large side (N > 1) or a generous limit: bounds of every such pair
         for small, cols in ((False, np.flatnonzero(allowed >= 0)), (True, np.flatnonzero(~prefixed & (allowed >= 0)))):
             rows, sets = self._subset(small)
@@ -368,8 +408,20 @@ class StructureIndex:
                 i, j = np.nonzero(lower <= limit[cols])
                 us.append(rows[i])
                 ss.append(cols[j])
-        pairs = np.unique(np.concatenate(us) * S + np.concatenate(ss))
-        return np.divmod(pairs, S)
+                bounds.append(lower[i, j])
+        pairs, first = np.unique(np.concatenate(us) * S + np.concatenate(ss), return_index=True)
+        u, s = np.divmod(pairs, S)
+        return u, s, np.concatenate(bounds)[first]
+
+    def nearest(self, reps: GeneSets) -> tuple[np.ndarray, np.ndarray]:
+        """For each representative, the structures with the smallest lower bound of the structural part
+        (every structure when the coefficients allow no bound): pairs (u, s)."""
+        U, S = len(self.sets), len(reps)
+        if not self.prefix:
+            return np.divmod(np.arange(U * S, dtype=np.int64), S)
+        lower = self.sets.lower_bounds(reps, self.cfg)
+        u, s = np.nonzero(lower == lower.min(axis=0))
+        return u, s
 
 
 def distance_matrix(pool: GenePool, reps: list[tuple[np.ndarray, np.ndarray]], cfg: GenomeConfig) -> np.ndarray:

@@ -137,6 +137,10 @@ class _Nearest:
 
     #: founders' structures looked up at once
     BLOCK = 256
+    #: genome pairs from which pairs of one innovation list are computed as a dense block
+    BLOCK_PAIRS = 2048
+    #: how many of its nearest genomes a representative's candidates cover at least
+    NEAREST = 4
 
     def __init__(self, pool: GenePool, span: int, cfg: GenomeConfig) -> None:
         self.cfg = cfg
@@ -165,29 +169,93 @@ class _Nearest:
         g, which = self._expand(u, grouped)
         return g, s[which], pair_distances(self.genomes, reps, g, None, self.cfg, structure, which)
 
+    def _block(self, rows: np.ndarray, reps: GeneSets, rep_ids: np.ndarray) -> np.ndarray:
+        """Distances (len(rows), len(rep_ids)) of genomes and representatives that all have one
+        innovation list, as dense arrays: bit for bit ``pair_distances`` (a float32 sum of the first
+        weight difference and the pairwise sum of the others, as numpy's reduceat adds a segment)."""
+        cfg = self.cfg
+        L = int(self.genomes.size[rows[0]])
+        n, m = len(rows), len(rep_ids)
+        sums = np.zeros((n, m), dtype=np.float32)
+        if L:
+            columns = np.arange(L)
+            mine = self.genomes.w32[self.genomes.starts[rows][:, None] + columns]
+            theirs = reps.w32[reps.starts[rep_ids][:, None] + columns]
+            step = max(1, (1 << 21) // (m * L))
+            for a in range(0, n, step):
+                diff = np.abs(mine[a:a + step, None, :] - theirs[None, :, :])
+                sums[a:a + step] = diff[..., 0] + diff[..., 1:].sum(axis=-1) if L > 1 else diff[..., 0]
+        zero, n_match = np.zeros(1), np.full(1, float(L))
+        norm = np.where(L < cfg.compatibility_normalize_threshold, 1.0, max(L, 1))
+        structural = (cfg.compatibility_excess_coefficient * zero
+                      + cfg.compatibility_disjoint_coefficient * zero) / norm
+        mean_w = np.divide(sums.astype(np.float64), n_match, out=np.zeros((n, m)), where=n_match > 0)
+        return structural[0] + cfg.compatibility_weight_coefficient * mean_w
+
+    def _blocks(self, u: np.ndarray, s: np.ndarray, grouped: tuple) -> tuple[list, np.ndarray]:
+        """The pairs (structure ``u``, representative ``s``) of identical innovation lists that form dense
+        blocks worth it (``BLOCK_PAIRS`` genome pairs or more): a list of (genome rows, representatives)
+        per structure, and the indices of the other pairs."""
+        order, first, counts = grouped
+        by = np.argsort(u, kind="stable")
+        blocks, rest = [], [np.zeros(0, dtype=np.int64)]
+        for pairs in np.split(by, np.flatnonzero(np.diff(u[by])) + 1) if len(by) else []:
+            structure = int(u[pairs[0]])
+            if counts[structure] * len(pairs) < self.BLOCK_PAIRS:
+                rest.append(pairs)
+            else:
+                blocks.append((order[first[structure]:first[structure] + counts[structure]], s[pairs]))
+        return blocks, np.concatenate(rest)
+
     def claim_closest(self, reps: GeneSets, owner: np.ndarray, keys: list[int]) -> list[int]:
         """For each representative in turn, the unowned genome closest to it (lowest row on ties),
-        which ``owner`` then records as species ``keys[j]``."""
-        S = len(reps)
+        which ``owner`` then records as species ``keys[j]``.
+
+        Each representative gets a radius, the distance of its ``NEAREST``-th nearest genome among
+        those of its own innovation list (or of the structurally nearest lists, for those without),
+        and every genome that may lie within it becomes a candidate; a representative whose
+        candidates were all claimed before it looks again."""
+        S, K = len(reps), self.NEAREST
         if S == 0:
             return []
         grouped = self._grouped(np.arange(self.n))
-        # A radius for each representative within which its nearest genomes lie: the 4th nearest of the
-        # genomes of (nearly) its structure, widening the search for those without. Every genome that
-        # may lie within it is then a candidate, so a few species may claim the same nearest genomes.
         radius = np.full(S, np.inf)
-        for width in (0.0, 1.0, 2.0, 4.0, 8.0) if self.index.bounded else ():
-            todo = np.isinf(radius)
-            if not todo.any():
-                break
-            u, s, structure = self.index.candidates(reps, np.where(todo, width * self.index.cmin, -1.0), False)
-            _, s, d = self._distances(u, s, structure, reps, grouped)
+        found: list[tuple] = []  # (rows, representatives, distances) within the radii
+        done = np.zeros(0, dtype=np.int64)  # structure pairs computed, as u * S + s
+        if self.index.bounded:
+            same = self.index.identical(reps)
+            with_same = np.flatnonzero(same >= 0)
+            u = same[with_same]
+            done = u * S + with_same
+            blocks, rest = self._blocks(u, with_same, grouped)
+            for rows, rep_ids in blocks:
+                d = self._block(rows, reps, rep_ids)
+                kth = np.partition(d, min(K, len(rows)) - 1, axis=0)[min(K, len(rows)) - 1]
+                radius[rep_ids] = kth
+                i, j = np.nonzero(d <= kth)
+                found.append((rows[i], rep_ids[j], d[i, j]))
+            pieces = [(u[rest], with_same[rest])]
+            todo = np.flatnonzero(np.isinf(radius))
+            todo = todo[~np.isin(todo, with_same[rest])]
+            if len(todo):  # no genome has their innovation list: the structurally nearest structures
+                u, s = self.index.nearest(reps.take(todo))
+                pieces.append((u, todo[s]))
+                done = np.concatenate([done, u * S + todo[s]])
+            u, s = (np.concatenate(x) for x in zip(*pieces))
+            g, s, d = self._distances(u, s, PairStructure(self.structures, reps, u, s, self.cfg), reps, grouped)
             order = np.lexsort((d, s))
             cut = np.searchsorted(s[order], np.arange(S + 1))
-            found = np.flatnonzero(np.diff(cut) > 0)
-            radius[found] = d[order][np.minimum(cut[found] + 3, cut[found + 1] - 1)]
+            new = np.flatnonzero(np.diff(cut) > 0)
+            radius[new] = d[order][np.minimum(cut[new] + K - 1, cut[new + 1] - 1)]
+            near = d <= radius[s]
+            found.append((g[near], s[near], d[near]))
+        # every other structure pair within the radii
         u, s, structure = self.index.candidates(reps, radius, False)
-        g, s, d = self._distances(u, s, structure, reps, grouped)
+        new = np.flatnonzero(~np.isin(u * S + s, done))
+        g, s, d = self._distances(u[new], s[new], structure.take(new), reps, grouped)
+        near = d <= radius[s]
+        found.append((g[near], s[near], d[near]))
+        g, s, d = (np.concatenate(x) for x in zip(*found))
         order = np.lexsort((g, d, s))
         g, d = g[order].tolist(), d[order].tolist()
         ranked = np.searchsorted(s[order], np.arange(S + 1)).tolist()
@@ -224,29 +292,48 @@ class _Nearest:
         """For each of ``rows`` (ascending), the index of the closest of the genomes ``rep_rows``
         (the lowest on ties) when its distance is below ``threshold``, else -1.
 
-        Each genome is first compared with the representatives structurally nearest to its structure;
-        the others only when their structural part alone does not exceed the nearest distance found."""
+        Each genome is first compared with the representatives with the smallest bound of the
+        structural part for its structure; the others only when that bound does not exceed the
+        nearest distance found."""
         reps = self.genomes.take(rep_rows)
-        u, s, structure = self.index.candidates(reps, np.full(len(reps), threshold), True)
+        u, s, lower = self.index.near(reps, np.full(len(reps), threshold))
+        keep = np.flatnonzero(lower < threshold)
+        u, s, lower = u[keep], s[keep], lower[keep]
         grouped = self._grouped(rows)
-        nearest = np.full(len(self.structures), np.inf)
-        np.minimum.at(nearest, u, structure.value)
-        first = structure.value == nearest[u]
-        near = np.flatnonzero(first)
-        g1, w1 = self._expand(u[near], grouped)
-        d1 = pair_distances(self.genomes, reps, g1, None, self.cfg, structure.take(near), w1)
+        smallest = np.full(len(self.structures), np.inf)
+        np.minimum.at(smallest, u, lower)
+        first = lower == smallest[u]
+        parts = []
+        phase = np.flatnonzero(first)
+        structure = PairStructure(self.structures, reps, u[phase], s[phase], self.cfg)
+        same = structure.identical
+        blocks, flat = self._blocks(u[phase][same], s[phase][same], grouped)
+        for block_rows, rep_ids in blocks:
+            d = self._block(block_rows, reps, rep_ids)
+            closest = np.argmin(d, axis=1)  # the first, i.e. lowest, representative of the nearest
+            parts.append((block_rows, rep_ids[closest], d[np.arange(len(block_rows)), closest]))
+        flat = np.sort(np.concatenate([np.flatnonzero(same)[flat], np.flatnonzero(~same)]))
+        parts.append(self._distances(u[phase][flat], s[phase][flat], structure.take(flat), reps, grouped))
         best = np.full(self.n, np.inf)
-        np.minimum.at(best, g1, d1)
+        for g, _, d in parts:
+            np.minimum.at(best, g, d)
         farthest = np.full(len(self.structures), -np.inf)  # the largest nearest distance of a structure's genomes
-        np.maximum.at(farthest, self.group[g1], best[g1])
-        rest = np.flatnonzero(~first)
-        rest = rest[structure.value[rest] <= farthest[u[rest]]]
-        g2, w2 = self._expand(u[rest], grouped)
-        keep = np.flatnonzero(structure.value[rest][w2] <= best[g2])
-        g2, w2 = g2[keep], w2[keep]
-        d2 = pair_distances(self.genomes, reps, g2, None, self.cfg, structure.take(rest), w2)
-        np.minimum.at(best, g2, d2)
-        g, r, d = np.concatenate([g1, g2]), np.concatenate([s[near][w1], s[rest][w2]]), np.concatenate([d1, d2])
+        np.maximum.at(farthest, self.group[rows], best[rows])
+        # only pairs that may come as close: by their bound, then by their structural part
+        phase = np.flatnonzero(~first)
+        phase = phase[lower[phase] <= farthest[u[phase]]]
+        g, which = self._expand(u[phase], grouped)
+        keep = lower[phase][which] <= best[g]
+        g, which = g[keep], which[keep]
+        needed, which = np.unique(which, return_inverse=True)
+        phase = phase[needed]
+        structure = PairStructure(self.structures, reps, u[phase], s[phase], self.cfg)
+        keep = np.flatnonzero(structure.value[which] <= best[g])
+        g, which = g[keep], which[keep]
+        d = pair_distances(self.genomes, reps, g, None, self.cfg, structure, which)
+        parts.append((g, s[phase][which], d))
+        np.minimum.at(best, g, d)
+        g, r, d = (np.concatenate(x) for x in zip(*parts))
         tie = d == best[g]
         closest = np.full(self.n, len(reps), dtype=np.int64)
         np.minimum.at(closest, g[tie], r[tie])
