@@ -32,6 +32,8 @@ from ottorch.neat.pool import GenePool, segment_index
 _SLACK = 1e-9
 # A representative allowed this many differing genes is compared with every structure directly.
 _MAX_PREFIX = 64
+# Genes per slice of pairs in exact distance computations (bounds their temporaries).
+_CHUNK_GENES = 1 << 21
 # Words of the innovation bit sets (``GeneSets.bits``) and log2 of their count.
 _WORDS, _WORD_BITS = 2, 1
 # Odd 64-bit multipliers of the two polynomial hashes that group genomes by structure.
@@ -224,10 +226,24 @@ def structure_groups(innov: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray,
     return group, first
 
 
+def _chunks(sizes: np.ndarray, limit: int = _CHUNK_GENES):
+    """Slices of consecutive pairs whose genes add up to about ``limit`` (bounded temporaries)."""
+    if not len(sizes):
+        return
+    ends = np.searchsorted(np.cumsum(sizes), np.arange(limit, int(sizes.sum()) + limit, limit), side="right")
+    start = 0
+    for end in np.unique(np.minimum(np.maximum(ends, 1), len(sizes))).tolist():
+        if end > start:
+            yield slice(start, end)
+            start = end
+    if start < len(sizes):
+        yield slice(start, len(sizes))
+
+
 class PairStructure:
-    """The structural part of the distances of pairs (``sets[u[p]]``, ``reps[s[p]]``), and where each
-    gene of ``sets[u[p]]`` (pair after pair) is found in ``reps[s[p]]``: ``pos`` into the reps' gene
-    arrays, ``matching``."""
+    """The structural part of the distances of pairs (``sets[u[p]]``, ``reps[s[p]]``), and for each
+    gene of ``sets[u[p]]`` (pair after pair) whether ``reps[s[p]]`` has it (``matching``) and its
+    weight there (``aligned``, float32; 0 where not matching)."""
 
     def __init__(self, sets: GeneSets, reps: GeneSets, u: np.ndarray, s: np.ndarray, cfg: GenomeConfig) -> None:
         u, s = np.asarray(u, dtype=np.int64), np.asarray(s, dtype=np.int64)
@@ -235,17 +251,24 @@ class PairStructure:
         size, rep_size = sets.size[u], reps.size[s]
         self.size, self.rep_size = size, rep_size
         self.gene_starts = _offsets(size)
-        pair = np.repeat(np.arange(P), size)
-        innov = sets.innov[segment_index(sets.starts[u], size)]
-        key = s[pair] * reps.span + innov
-        if len(reps.key):
-            self.pos = np.minimum(np.searchsorted(reps.key, key), len(reps.key) - 1)
-            self.matching = reps.key[self.pos] == key
-        else:
-            self.pos, self.matching = np.zeros(len(key), dtype=np.int64), np.zeros(len(key), dtype=bool)
-        self.n_match = np.bincount(pair[self.matching], minlength=P).astype(np.float64)
-        # a non-matching gene is excess when it lies beyond the other genome's last innovation
-        beyond = np.bincount(pair[innov > reps.last[s][pair]], minlength=P)
+        self.matching = np.zeros(int(self.gene_starts[-1]), dtype=bool)
+        self.aligned = np.zeros(len(self.matching), dtype=np.float32)
+        n_match, beyond = np.zeros(P, dtype=np.int64), np.zeros(P, dtype=np.int64)
+        for part in _chunks(size):
+            pu, ps, psize = u[part], s[part], size[part]
+            pair = np.repeat(np.arange(len(pu)), psize)
+            innov = sets.innov[segment_index(sets.starts[pu], psize)]
+            genes = slice(int(self.gene_starts[part.start]), int(self.gene_starts[part.stop]))
+            if len(reps.key):
+                key = ps[pair] * reps.span + innov
+                pos = np.minimum(np.searchsorted(reps.key, key), len(reps.key) - 1)
+                matching = reps.key[pos] == key
+                self.matching[genes] = matching
+                self.aligned[genes] = np.where(matching, reps.w32[pos], 0)
+                n_match[part] = np.bincount(pair[matching], minlength=len(pu))
+            # a non-matching gene is excess when it lies beyond the other genome's last innovation
+            beyond[part] = np.bincount(pair[innov > reps.last[ps][pair]], minlength=len(pu))
+        self.n_match = n_match.astype(np.float64)
         rep_excess = reps.starts[s + 1] - np.searchsorted(reps.key, s * reps.span + sets.last[u], side="right")
         excess = beyond.astype(np.float64) + rep_excess
         disjoint = (size - self.n_match) + (rep_size - self.n_match) - excess
@@ -266,7 +289,7 @@ class PairStructure:
         out.value, out.n_match = self.value[index], self.n_match[index]
         genes = segment_index(self.gene_starts[index], out.size)
         out.gene_starts = _offsets(out.size)
-        out.pos, out.matching = self.pos[genes], self.matching[genes]
+        out.matching, out.aligned = self.matching[genes], self.aligned[genes]
         return out
 
 
@@ -281,18 +304,19 @@ def pair_distances(genomes: GeneSets, reps: GeneSets, g: np.ndarray, r: np.ndarr
         structure, which = PairStructure(genomes, reps, g, r, cfg), np.arange(len(g))
     which = np.asarray(which, dtype=np.int64)
     size = genomes.size[g]
-    genes = segment_index(genomes.starts[g], size)
-    at = segment_index(structure.gene_starts[which], size)
-    matching = structure.matching[at]
-    w_diff = np.abs(genomes.w32[genes] - reps.w32[structure.pos[at]]) if len(reps.key) else \
-        np.zeros(len(genes), dtype=np.float32)
-    w_diff[~matching] = 0
     # float32 sums over each genome's genes in order (numpy's reduceat: the first gene plus the
     # pairwise sum of the rest), as the dense (genes, representatives) segment sums add them
     sums = np.zeros(len(g), dtype=np.float32)
-    nonempty = np.flatnonzero(size > 0)
-    if len(nonempty):
-        sums[nonempty] = np.add.reduceat(w_diff, _offsets(size)[nonempty])
+    for part in _chunks(size):
+        psize = size[part]
+        local = np.arange(int(psize.sum())) - np.repeat(_offsets(psize)[:-1], psize)
+        genes = np.repeat(genomes.starts[g[part]], psize) + local
+        at = np.repeat(structure.gene_starts[which[part]], psize) + local
+        w_diff = np.abs(genomes.w32[genes] - structure.aligned[at])
+        w_diff[~structure.matching[at]] = 0
+        nonempty = np.flatnonzero(psize > 0)
+        if len(nonempty):
+            sums[part][nonempty] = np.add.reduceat(w_diff, _offsets(psize)[nonempty])
     n_match = structure.n_match[which]
     mean_w = np.divide(sums.astype(np.float64), n_match, out=np.zeros(len(g)), where=n_match > 0)
     return structure.value[which] + cfg.compatibility_weight_coefficient * mean_w

@@ -150,6 +150,23 @@ class _Nearest:
         self.structures = self.genomes.take(first)
         self.index = StructureIndex(self.structures, cfg)
 
+    def _core_weights(self) -> list[np.ndarray] | None:
+        """The weights of the innovations every genome has (core genes), in innovation order: sums of
+        groups of four (float64), then each (float32), both (genomes, columns); None without core
+        genes. Their absolute differences, averaged over at most the smaller genome's genes, bound
+        the weight term from below."""
+        if not hasattr(self, "_core"):
+            held = np.bincount(self.genomes.innov, minlength=self.genomes.span)
+            is_core = held[self.genomes.innov] == self.n
+            count = int(is_core.sum()) // max(self.n, 1)
+            self._core = None
+            if count:
+                weights = self.genomes.w32[is_core].reshape(self.n, count)
+                padded = np.zeros((self.n, -(-count // 4) * 4))
+                padded[:, :count] = weights
+                self._core = [padded.reshape(self.n, -1, 4).sum(axis=2), weights]
+        return self._core
+
     def _grouped(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``rows`` (ascending) grouped by structure: the rows, each structure's offset and count."""
         counts = np.bincount(self.group[rows], minlength=len(self.structures))
@@ -319,12 +336,30 @@ class _Nearest:
             np.minimum.at(best, g, d)
         farthest = np.full(len(self.structures), -np.inf)  # the largest nearest distance of a structure's genomes
         np.maximum.at(farthest, self.group[rows], best[rows])
-        # only pairs that may come as close: by their bound, then by their structural part
+        # only pairs that may come as close: by their bound, with the weight term of the genes every
+        # genome has (core genes), then by their structural part
         phase = np.flatnonzero(~first)
         phase = phase[lower[phase] <= farthest[u[phase]]]
         g, which = self._expand(u[phase], grouped)
-        keep = lower[phase][which] <= best[g]
-        g, which = g[keep], which[keep]
+        bound = lower[phase][which]
+        keep = np.flatnonzero(bound <= best[g])
+        g, which, bound = g[keep], which[keep], bound[keep]
+        core = self._core_weights()
+        if core is not None and len(g) and self.cfg.compatibility_weight_coefficient > 0:
+            # the sums of groups of core weights first (their differences bound the core genes'), then
+            # the core genes themselves for the pairs left
+            # float32 differences and sums in the exact distance: a margin for their rounding
+            margin = 1 - max(1e-5, (int(self.genomes.size.max()) + 8) * 2.0**-22)
+            scale = self.cfg.compatibility_weight_coefficient * margin / np.minimum(
+                self.genomes.size[g], reps.size[s[phase][which]])  # at most the smaller genome's genes match
+            other = rep_rows[s[phase][which]]
+            for weights in core:
+                keep = []
+                for part in np.array_split(np.arange(len(g)), max(1, len(g) * weights.shape[1] // (1 << 22))):
+                    gap = np.abs(weights[g[part]] - weights[other[part]]).sum(axis=1)
+                    keep.append(part[bound[part] + scale[part] * gap <= best[g[part]]])
+                keep = np.concatenate(keep)
+                g, which, bound, scale, other = g[keep], which[keep], bound[keep], scale[keep], other[keep]
         needed, which = np.unique(which, return_inverse=True)
         phase = phase[needed]
         structure = PairStructure(self.structures, reps, u[phase], s[phase], self.cfg)

@@ -86,6 +86,11 @@ CONFIGS = {
     # every pair normalised (neat-python's import), a loose threshold
     "normalised": {"genome": {"compatibility_normalize_threshold": 0, "conn_delete_prob": 0.5},
                    "species": {"compatibility_threshold": 0.6}},
+    # every pair normalised, no deletions: every genome keeps the initial genes, whose weights bound the
+    # weight term
+    "normalised_core": {"genome": {"compatibility_normalize_threshold": 0, "node_add_prob": 0.4,
+                                   "conn_add_prob": 0.5},
+                        "species": {"compatibility_threshold": 0.8}},
     # coefficients that allow no bound: every pair is compared
     "unbounded": {"genome": {"compatibility_weight_coefficient": -0.1, "compatibility_excess_coefficient": 0.0}},
 }
