@@ -445,8 +445,10 @@ class DoublePoleTask(ControlTask):
         Without velocities: recurrent connections allowed and the settings of the NEAT code's
         non-Markovian experiment: 1,000 genomes, new connections at 0.3 and nodes at 0.01, weight
         coefficient c3 = 3 with threshold 4, the top 40% of a species breed, weights perturbed by
-        N(0, 1.8) (Stanley's power 1.8; N(0, 1) left 11 of 20 seeds unsolved at 150,000 evaluations),
-        connections toggled at 0.1."""
+        N(0, 1), connections toggled at 0.1. Over 20 seeds with 150,000 evaluations each, 9 runs were
+        solved, in 24,556 evaluations on average (weights perturbed by N(0, 1.8), Stanley's power: 8,
+        in 33,000); the other runs' champions balance 1,000 actions ever more calmly but fail the
+        100,000-action run or the generalisation test."""
         if self.velocities:
             return NEATConfig(
                 pop_size=30, fitness_threshold=self.fitness_threshold,
@@ -458,7 +460,7 @@ class DoublePoleTask(ControlTask):
             pop_size=1000, fitness_threshold=self.fitness_threshold,
             genome=GenomeConfig(num_inputs=self.num_inputs, num_outputs=1, feed_forward=False,
                                 activation_default="sigmoid", activation_options=("sigmoid",), conn_add_prob=0.3,
-                                node_add_prob=0.01, compatibility_weight_coefficient=3.0, weight_mutate_power=1.8,
+                                node_add_prob=0.01, compatibility_weight_coefficient=3.0, weight_mutate_power=1.0,
                                 enabled_mutate_rate=0.1),
             species=SpeciesConfig(compatibility_threshold=4.0),
             reproduction=ReproductionConfig(survival_threshold=0.4),
