@@ -120,9 +120,13 @@ def _evaluations_per_second(runs: list[dict]) -> tuple[float, float]:
 def bench_double_pole(seeds: int, reference_seeds: int, generations: int, workers: int) -> None:
     """With velocities: evaluations to solve, and evaluations/s of the lock-step simulation against the
     per-genome simulator (``fine_tune.batched = false``) on the first ``reference_seeds`` seeds."""
-    runs = map_runs(double_pole_run, [(s, generations, True, True) for s in range(seeds)], workers)
+    # seed by seed, lock-step then per-genome, so both see the same machine load
+    args = [(s, generations, True, batched) for s in range(seeds) for batched in (True, False)
+            if batched or s < reference_seeds]
+    both = map_runs(double_pole_run, args, workers)
+    runs = [r for a, r in zip(args, both) if a[3]]
+    reference = [r for a, r in zip(args, both) if not a[3]]
     report_runs(f"Double pole with velocities ({seeds} seeds)", runs, "NEAT paper: 3,600 evaluations")
-    reference = map_runs(double_pole_run, [(s, generations, True, False) for s in range(reference_seeds)], workers)
     same = all(r["history"] == b["history"] for r, b in zip(reference, runs))
     batched, alone = _evaluations_per_second(runs[:reference_seeds]), _evaluations_per_second(reference)
     print(f"  evaluations/s on seeds 0-{reference_seeds - 1}, evaluator time (wall time): lock-step "
