@@ -11,7 +11,7 @@ $(PY):
 	$(PY) -m pip install -q --upgrade pip
 
 $(VENV)/.stamp-run: pyproject.toml | $(PY)
-	$(PY) -m pip install -q -e '.[ray,plot,progress]'
+	$(PY) -m pip install -q -e '.[ray,plot,progress,viz]'
 	touch $@
 
 $(VENV)/.stamp-dev: pyproject.toml | $(PY)
