@@ -55,8 +55,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="where genomes are evaluated (default: ray when installed, else serial)")
     parser.add_argument("--workers", type=int, default=None, help="Ray workers (default: one per CPU)")
     parser.add_argument("--address", default=None, help='Ray cluster to join: "auto" or HOST:PORT')
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--generations", type=int, default=100, help="generation budget (default 100)")
+    parser.add_argument("--seed", type=int, default=None, help="run seed (default 0)")
+    parser.add_argument("--generations", type=int, default=None,
+                        help="generation budget (default 100, or the resumed run's)")
     parser.add_argument("--pop-size", type=int, default=None, help="population size (overrides the config)")
     parser.add_argument("--config", type=Path, default=None, help="NEAT config: TOML, or a neat-python INI")
     parser.add_argument("--fine-tune", choices=("lamarckian", "darwinian", "none"), default=None,
@@ -67,7 +68,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.workers is not None and args.workers < 1:
         parser.error("--workers must be at least 1")
-    if args.generations < 1:
+    if args.generations is not None and args.generations < 1:
         parser.error("--generations must be at least 1")
     if args.pop_size is not None and args.pop_size < 2:
         parser.error("--pop-size must be at least 2")
@@ -199,6 +200,29 @@ def _task(name: str):
         raise UsageError(str(e)) from None
 
 
+_DEFAULT_GENERATIONS = 100
+#: Flags recorded in run.json that ``--resume`` keeps unless given again.
+_RESUMED_SETTINGS = ("generations", "backend", "workers", "address")
+#: Flags that fix what a run computes: its checkpoints already hold their effect.
+_FIXED_ON_RESUME = {"config": "--config", "pop_size": "--pop-size", "seed": "--seed", "fine_tune": "--fine-tune"}
+
+
+def _keep_saved_settings(args: argparse.Namespace, saved: dict) -> None:
+    """Refuse flags that cannot change on ``--resume``; fill the others the user did not give from run.json."""
+    given = [flag for name, flag in _FIXED_ON_RESUME.items() if getattr(args, name) is not None]
+    if given:
+        raise UsageError(f"--resume {args.resume}: {', '.join(given)} cannot change when a run resumes (the "
+                         f"checkpoints fix the config, population, seed and fine-tuning); leave "
+                         f"{'it' if len(given) == 1 else 'them'} out")
+    if args.task is not None and saved.get("task") not in (None, args.task):
+        raise UsageError(f"--resume {args.resume}: the saved run is task {saved['task']!r}, not {args.task!r}")
+    for name in _RESUMED_SETTINGS:
+        if getattr(args, name) is None:
+            setattr(args, name, saved.get(name))
+    if args.generations is None:
+        args.generations = _DEFAULT_GENERATIONS
+
+
 def run(args: argparse.Namespace) -> dict:
     """Carry out one run as the flags say; returns the result dict written to result.json."""
     start = time.perf_counter()
@@ -206,6 +230,7 @@ def run(args: argparse.Namespace) -> dict:
         if not (args.resume / "checkpoints").is_dir():
             raise UsageError(f"--resume {args.resume}: no checkpoints/ folder there")
         saved = json.loads((args.resume / "run.json").read_text()) if (args.resume / "run.json").exists() else {}
+        _keep_saved_settings(args, saved)
         name = args.task or saved.get("task")
         if name is None:
             raise UsageError(f"--resume {args.resume}: give the TASK, run.json is missing")
@@ -222,13 +247,16 @@ def run(args: argparse.Namespace) -> dict:
     else:
         task = _task(args.task)
         cfg = load_config(args, task)
-        seed = args.seed
+        seed = 0 if args.seed is None else args.seed
+        args.generations = _DEFAULT_GENERATIONS if args.generations is None else args.generations
         out = args.out or Path("runs") / f"{task.name}-{time.strftime('%Y%m%d-%H%M%S')}"
         reporter = ProgressReporter(args.quiet)
         population = Population(cfg, seed=seed)
     population.solution_test = task.solves
     out.mkdir(parents=True, exist_ok=True)
-    (out / "run.json").write_text(json.dumps({"task": task.name, "seed": seed, "config": cfg.to_dict()}, indent=1))
+    settings = {name: getattr(args, name) for name in _RESUMED_SETTINGS}
+    (out / "run.json").write_text(json.dumps({"task": task.name, "seed": seed, **settings, "config": cfg.to_dict()},
+                                             indent=1))
     for r in (reporter, CSVReporter(out / "history.csv"), Checkpointer(out / "checkpoints")):
         population.reporters.add(r)
     done = population.generation + 1 if population.fitness is not None else 0

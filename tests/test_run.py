@@ -112,7 +112,9 @@ def test_resume_after_the_driver_is_killed_equals_the_uninterrupted_run(tmp_path
     proc.wait()
     done = sorted(p.name for p in (killed / "checkpoints").glob("gen-*.json"))
     assert done and done[-1] < "gen-0006.json"  # killed before the end
-    assert run_cli("--resume", str(killed), "--generations", "7", "--quiet") == 0
+    # the budget comes from run.json: no --generations needed (it was 100 before run.json recorded it)
+    assert json.loads((killed / "run.json").read_text())["generations"] == 7
+    assert run_cli("--resume", str(killed), "--quiet") == 0
     assert _history(killed / "history.csv")[-7:] == _history(full / "history.csv")
     a, b = (json.loads((d / "champion.json").read_text()) for d in (full, killed))
     assert a == b
@@ -126,3 +128,23 @@ def test_default_backend_falls_back_to_serial_without_ray(tmp_path, capsys, monk
     assert run_cli("xor", "--generations", "1", "--pop-size", "6", "--out", str(tmp_path / "x"), "--quiet") == 0
     assert "ray is not installed, evaluating serially" in capsys.readouterr().out
     assert json.loads((tmp_path / "x" / "result.json").read_text())["backend"] == "serial"
+
+
+def test_resume_refuses_flags_that_cannot_change_and_keeps_or_overrides_the_rest(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert run_cli("xor", "--backend", "serial", "--seed", "4", "--generations", "2", "--pop-size", "12",
+                   "--fine-tune", "none", "--out", str(out), "--quiet") == 0
+    saved = json.loads((out / "run.json").read_text())
+    assert (saved["seed"], saved["generations"], saved["backend"], saved["workers"]) == (4, 2, "serial", None)
+    capsys.readouterr()
+    for flags, named in ((["--seed", "5"], "--seed"), (["--pop-size", "20"], "--pop-size"),
+                         (["--fine-tune", "lamarckian"], "--fine-tune"), (["--config", "x.toml"], "--config")):
+        assert run_cli("--resume", str(out), *flags) == 2
+        assert f"{named} cannot change when a run resumes" in capsys.readouterr().err
+    assert run_cli("iris", "--resume", str(out)) == 2
+    assert "the saved run is task 'xor', not 'iris'" in capsys.readouterr().err
+    # a new budget is a flag that may change: the run goes on to generation 4
+    assert run_cli("--resume", str(out), "--generations", "4", "--quiet") == 0
+    result = json.loads((out / "result.json").read_text())
+    assert result["generations"] == 4 and result["backend"] == "serial"
+    assert json.loads((out / "run.json").read_text())["generations"] == 4
