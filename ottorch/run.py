@@ -271,7 +271,7 @@ def run(args: argparse.Namespace) -> dict:
     net = compile_genome(champion)
     metric = task.test_metric(net, champion)
     (out / "champion.json").write_text(json.dumps(champion.to_dict(), indent=1))
-    draw_genome(champion, out / "champion")
+    draw_genome(champion, out / "champion", notify=not args.quiet)
     write_fitness_plot(population.history, out / "fitness.png")
     hidden, conns = champion.size()
     result = {

@@ -453,9 +453,11 @@ def save_visualization(obj: Tensor | Module, path: str | os.PathLike, *,
     return save_dot(to_dot(obj, input, **to_dot_kwargs), path, format=format)
 
 
-def save_dot(source: str, path: str | os.PathLike, *, format: str = "png") -> dict[str, str | None]:  # noqa: A002
+def save_dot(source: str, path: str | os.PathLike, *, format: str = "png",  # noqa: A002
+             notify: bool = True) -> dict[str, str | None]:
     """Write DOT ``source`` to ``<path>.dot`` and render ``<path>.<format>`` as ``save_visualization``
-    does (also used by ``ottorch.neat.draw_genome``)."""
+    does (also used by ``ottorch.neat.draw_genome``); ``notify=False`` returns the install hint
+    without printing it."""
     if format not in _FORMATS:
         raise ValueError(f"save_visualization: format must be one of {_FORMATS}, got {format!r}")
     base, ext = os.path.splitext(os.fspath(path))
@@ -467,6 +469,7 @@ def save_dot(source: str, path: str | os.PathLike, *, format: str = "png") -> di
     if _render(source, dot_path, out_path, format):
         return {"dot": dot_path, format: out_path}
     message = _INSTALL_HINT.format(dot=dot_path, fmt=format, out=out_path)
-    # a diagnostic, so stderr: it must not mix into what a program prints (e.g. the CLI's --quiet summary)
-    print(message, file=sys.stderr)
+    if notify:
+        # a diagnostic, so stderr: it must not mix into what a program prints (e.g. the CLI's --quiet summary)
+        print(message, file=sys.stderr)
     return {"dot": dot_path, format: None, "message": message}

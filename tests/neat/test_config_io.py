@@ -175,3 +175,24 @@ def test_draw_genome(tmp_path):
 
     if shutil.which("dot"):
         assert (tmp_path / "g.png").stat().st_size > 0
+
+
+def test_draw_genome_falls_back_to_matplotlib_without_dot(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("matplotlib")
+    import ottorch.neat.draw as draw
+    import ottorch.viz
+
+    monkeypatch.setattr(ottorch.viz, "_render", lambda *args: False)  # as on a machine without dot
+    monkeypatch.setattr(draw, "_notified", False)
+    pop = Population(_pure(), seed=0)
+    genome = pop.pool.genome(0, pop.tracker)
+    genome.connections[max(genome.connections)].recurrent = True
+    draw_genome(genome, tmp_path / "a")
+    draw_genome(genome, tmp_path / "b")
+    assert (tmp_path / "a.png").read_bytes()[:4] == b"\x89PNG" and (tmp_path / "b.dot").exists()
+    err = capsys.readouterr().err
+    assert err.count("drew") == 1 and "matplotlib" in err  # said once per process, on stderr
+    monkeypatch.setattr(draw, "_notified", False)
+    draw_genome(genome, tmp_path / "c", notify=False)
+    assert (tmp_path / "c.png").exists() and capsys.readouterr().err == ""
+    assert draw.plot_genome(genome, tmp_path / "d.png", node_names={-1: "x1"}, show_disabled=False)
