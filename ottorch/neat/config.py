@@ -52,6 +52,7 @@ class GenomeConfig:
     bias_replace_rate: float = 0.1
     response_init_mean: float = 1.0
     response_init_stdev: float = 0.0
+    response_init_type: str = "gaussian"
     response_max_value: float = 30.0
     response_min_value: float = -30.0
     response_mutate_power: float = 0.0
@@ -266,8 +267,8 @@ def _validate(cfg: NEATConfig) -> None:
         (g.initial_connection.split()[0] in ("full_direct", "full_nodirect", "partial_direct", "partial_nodirect",
                                              "fs_neat", "unconnected", "full"),
          f"genome.initial_connection {g.initial_connection!r} is not supported"),
-        ({g.bias_init_type, g.weight_init_type} <= {"gaussian", "normal", "uniform"},
-         "genome.bias_init_type and genome.weight_init_type must be gaussian or uniform"),
+        ({g.bias_init_type, g.weight_init_type, g.response_init_type} <= {"gaussian", "normal", "uniform"},
+         "genome.bias_init_type, weight_init_type and response_init_type must be gaussian or uniform"),
         (0 < cfg.reproduction.survival_threshold <= 1, "reproduction.survival_threshold must be in (0, 1]"),
         (cfg.reproduction.fitness_sharing in ("normalized", "canonical"),
          "reproduction.fitness_sharing must be normalized or canonical"),

@@ -55,5 +55,14 @@ def initial_pool(size: int, cfg: GenomeConfig, rng: np.random.Generator, tracker
         n_row=np.repeat(np.arange(size), len(nodes)), n_id=np.tile(nodes, size),
         n_bias=init_values(rng, size * len(nodes), cfg.bias_init_mean, cfg.bias_init_stdev, cfg.bias_init_type,
                            cfg.bias_min_value, cfg.bias_max_value),
-        n_response=np.full(size * len(nodes), cfg.response_init_mean), n_act=np.tile(acts, size),
+        n_response=_responses(rng, size * len(nodes), cfg), n_act=np.tile(acts, size),
     )
+
+
+def _responses(rng: np.random.Generator, n: int, cfg: GenomeConfig) -> np.ndarray:
+    """Initial node responses: drawn like biases when they vary (neat-python's response_init_*), else the
+    mean, without a draw (so configs without varying responses keep their random streams)."""
+    if cfg.response_init_stdev == 0:
+        return np.full(n, cfg.response_init_mean)
+    return init_values(rng, n, cfg.response_init_mean, cfg.response_init_stdev, cfg.response_init_type,
+                       cfg.response_min_value, cfg.response_max_value)

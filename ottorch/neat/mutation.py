@@ -70,7 +70,7 @@ def mutate_responses(pool: GenePool, cfg: GenomeConfig, rng: np.random.Generator
         return
     chosen = _chosen(rng, pool.n_row, len(pool), cfg.response_mutate_rate, cfg.mutate_per_genome)
     fresh = lambda n: init_values(rng, n, cfg.response_init_mean, cfg.response_init_stdev,  # noqa: E731
-                                  "gaussian", cfg.response_min_value, cfg.response_max_value)
+                                  cfg.response_init_type, cfg.response_min_value, cfg.response_max_value)
     r = _mutate_values(pool.n_response, chosen, rng, cfg.response_replace_rate, cfg.response_mutate_power, fresh)
     pool.n_response = np.clip(r, cfg.response_min_value, cfg.response_max_value)
 
@@ -180,7 +180,7 @@ def add_node(g: GeneLists, cfg: GenomeConfig, rng: np.random.Generator, tracker:
     g.enabled[i] = False
     g.nodes.append(node)
     g.biases.append(0.0)
-    g.responses.append(1.0)
+    g.responses.append(cfg.response_init_mean)
     g.acts.append(_ACT_INDEX[cfg.activation_default])
     g.add_connection_gene(innov_in, 1.0)
     g.add_connection_gene(innov_out, g.weights[i])

@@ -15,6 +15,8 @@ bias_*, response_*, weight_*, enabled_default,
 enabled_mutate_rate, node/conn_add/delete_prob,
 single_structural_mutation,
 compatibility_disjoint/weight/excess_coefficient
+bias/weight/response_init_type                      gaussian (or normal) and uniform, as neat-python draws
+                                                    them; responses are drawn only when their stdev > 0
 *_mutate_rate                                       per gene, as neat-python reads them
                                                     (``genome.mutate_per_genome = false``)
 aggregation_default/options                         only ``sum`` (phenotypes are weighted sums)

@@ -93,6 +93,31 @@ def test_neat_python_import_errors(tmp_path):
         NEATConfig.from_neat_python(tmp_path / "missing.ini")
 
 
+def test_neat_python_response_init_keys_are_read_and_honoured(tmp_path):
+    text = (DATA / "neat_python_xor.ini").read_text()
+    ini = tmp_path / "responses.ini"
+    for kind in ("gaussian", "uniform"):
+        ini.write_text(text.replace("response_init_stdev     = 0.0",
+                                    f"response_init_stdev     = 0.5\nresponse_init_type      = {kind}"))
+        cfg = NEATConfig.from_neat_python(ini)
+        assert (cfg.genome.response_init_type, cfg.genome.response_init_stdev) == (kind, 0.5)
+        responses = Population(cfg, seed=0).pool.n_response
+        assert responses.std() > 0.2 and abs(responses.mean() - 1.0) < 0.1
+        if kind == "uniform":
+            assert responses.min() >= 0.0 and responses.max() <= 2.0  # mean +- 2 stdev, as neat-python
+    # without varying responses no draw is made: the initial genes are those of a config without the key
+    plain = NEATConfig.from_neat_python(DATA / "neat_python_xor.ini")
+    assert plain.genome.response_init_type == "gaussian"
+    typed = tmp_path / "typed.ini"
+    typed.write_text(text.replace("response_init_stdev     = 0.0",
+                                  "response_init_stdev     = 0.0\nresponse_init_type      = uniform"))
+    a, b = Population(plain, seed=3).pool, Population(NEATConfig.from_neat_python(typed), seed=3).pool
+    assert np.array_equal(a.c_weight, b.c_weight) and (a.n_response == 1.0).all()
+    with pytest.raises(ConfigError, match="response_init_type must be gaussian or uniform"):
+        typed.write_text(text.replace("response_init_stdev     = 0.0", "response_init_type      = cauchy"))
+        NEATConfig.from_neat_python(typed)
+
+
 def _pure(**changes):
     settings = {"pop_size": 30, "no_fitness_termination": True, "fine_tune": FineTuneConfig(mode="none"),
                 "genome": GenomeConfig(num_inputs=2, num_outputs=1, node_add_prob=0.3, conn_add_prob=0.3)}
