@@ -149,13 +149,14 @@ class _Nearest:
         self.group, first = structure_groups(pool.c_innov, pool.starts("c"))
         self.structures = self.genomes.take(first)
         self.index = StructureIndex(self.structures, cfg)
+        self._core: list[np.ndarray] | None | bool = False  # computed when first needed
 
     def _core_weights(self) -> list[np.ndarray] | None:
         """The weights of the innovations every genome has (core genes), in innovation order: sums of
         groups of four (float64), then each (float32), both (genomes, columns); None without core
         genes. Their absolute differences, averaged over at most the smaller genome's genes, bound
         the weight term from below."""
-        if not hasattr(self, "_core"):
+        if self._core is False:
             held = np.bincount(self.genomes.innov, minlength=self.genomes.span)
             is_core = held[self.genomes.innov] == self.n
             count = int(is_core.sum()) // max(self.n, 1)
