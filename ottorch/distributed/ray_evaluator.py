@@ -119,13 +119,29 @@ def plan_shards(costs: list[int], workers: int, shards_per_worker: int, min_cost
     return shards
 
 
+def _fit_shard_times(samples: list[tuple[int, float]]) -> tuple[float, float] | None:
+    """(fixed seconds, seconds per unit of cost) of shard times, least squares; None without data."""
+    if not samples:
+        return None
+    cost, seconds = (np.array(x, dtype=np.float64) for x in zip(*samples))
+    if cost.sum() <= 0:
+        return None
+    fixed, per_cost = 0.0, seconds.sum() / cost.sum()
+    if len(cost) > 2 and cost.std() > 0:
+        slope, intercept = np.polyfit(cost, seconds, 1)
+        if slope > 0 and intercept > 0:
+            fixed, per_cost = float(intercept), float(slope)
+    return fixed, per_cost
+
+
 class RayEvaluator:
     """Evaluate genomes on Ray actors: ``workers`` of them, or one per CPU of the cluster by default.
 
-    Shards are cut so that, at the rate measured in the previous call, none takes a worker less than
-    ``min_shard_seconds`` (a call costs a few milliseconds of its own) while each worker still gets
-    two or more: cheap evaluations such as pure NEAT travel in a few large shards, costly ones end in
-    single genomes for balance.
+    Shard times of the previous call are fitted as a fixed part (the call, the batch set-up) plus a
+    part proportional to the genomes' cost; shards are then cut so that the fixed part is at most a
+    quarter of a shard's time and no shard takes less than ``min_shard_seconds``, with one shard per
+    worker at least: cheap evaluations such as pure NEAT travel as one shard per worker, costly ones
+    in many, ending in small ones for balance.
 
     ``placement_timeout`` (seconds) bounds the wait for a new actor to start, at start-up, after a
     worker crash and when the cluster grows; an actor that has not started by then is dropped (its
@@ -165,7 +181,8 @@ class RayEvaluator:
         self._requested = workers
         self.shards_per_worker = shards_per_worker
         self.min_shard_seconds = min_shard_seconds
-        self._seconds_per_cost: float | None = None  # measured: a worker's seconds per unit of genome cost
+        # measured: a shard's seconds on a worker = fixed + per_cost * its cost (fitted to the last call)
+        self._shard_model: tuple[float, float] | None = None
         self.max_crashes = max_crashes
         self.placement_timeout = placement_timeout
         self.restarts = 0
@@ -282,12 +299,16 @@ class RayEvaluator:
         seeds = np.asarray(seeds, dtype=np.int64)
         # Fine-tuning cost grows with the genome's size; the results do not depend on the order.
         cost = np.diff(table.starts("c")) + np.diff(table.starts("n"))
-        # at least two shards per worker, so that the workers still balance
-        min_cost = 0 if self._seconds_per_cost is None else \
-            min(self.min_shard_seconds / self._seconds_per_cost, cost.sum() / (2 * max(1, self.workers)))
+        min_cost = 0.0
+        if self._shard_model is not None:
+            # a shard pays a call and a batch set-up of its own: no more than a quarter of its time,
+            # and no shard shorter than min_shard_seconds, but one shard per worker at least
+            fixed, per_cost = self._shard_model
+            min_cost = min(max(3 * fixed, self.min_shard_seconds - fixed) / per_cost,
+                           cost.sum() / max(1, self.workers))
         pending = deque(np.asarray(shard, dtype=np.int64)
                         for shard in plan_shards(cost.tolist(), max(1, self.workers), self.shards_per_worker, min_cost))
-        busy_seconds, done_cost = 0.0, 0
+        samples: list[tuple[int, float]] = []  # (cost, seconds) of each shard evaluated
         out = TableResults.start(table, self.worst_fitness)
         crashes = np.zeros(len(table), dtype=np.int64)
         idle = list(self._actors)
@@ -321,15 +342,13 @@ class RayEvaluator:
                 actor = self._recover(e, shard, actor, crashes, out, pending, table)
             else:
                 self.bytes_received += nbytes(part)
-                busy_seconds += time.perf_counter() - sent_at
-                done_cost += int(cost[shard].sum())
+                samples.append((int(cost[shard].sum()), time.perf_counter() - sent_at))
                 out.place(table, shard, unpack_results(part, part_table))
                 if progress is not None:
                     progress(len(shard))
             if actor is not None:
                 idle.append(actor)
-        if done_cost:
-            self._seconds_per_cost = busy_seconds / done_cost
+        self._shard_model = _fit_shard_times(samples) or self._shard_model
         self.total_bytes_sent += self.bytes_sent
         self.total_bytes_received += self.bytes_received
         return out

@@ -86,3 +86,12 @@ def test_plan_shards_keeps_cheap_shards_above_a_minimum_cost():
     assert all(sum(costs[i] for i in shard) >= 400 for shard in shards[:-1])
     assert len(shards) < len(plan_shards(costs, workers=2, shards_per_worker=4))
     assert [len(s) for s in plan_shards(costs, 2, 4, min_cost=10**9)] == [100]
+
+
+def test_shard_times_are_fitted_as_a_fixed_part_plus_a_part_per_cost():
+    from ottorch.distributed.ray_evaluator import _fit_shard_times
+
+    fixed, per_cost = _fit_shard_times([(c, 0.02 + 1e-4 * c) for c in (100, 400, 900, 1600)])
+    assert fixed == pytest.approx(0.02) and per_cost == pytest.approx(1e-4)
+    assert _fit_shard_times([(500, 0.1)]) == (0.0, pytest.approx(2e-4))  # one shard: no fixed part to tell
+    assert _fit_shard_times([]) is None
