@@ -33,7 +33,9 @@ class GenomeConfig:
     num_outputs: int = 1
     num_hidden: int = 0
     #: "full_direct" (inputs to outputs and to hidden), "full_nodirect", "partial_direct P",
-    #: "partial_nodirect P", "fs_neat" (one random input per output) or "unconnected".
+    #: "partial_nodirect P", "fs_neat" (one random input per output), neat-python's
+    #: "fs_neat_nohidden" / "fs_neat_hidden" (one random input per genome, to every output / and hidden
+    #: node) or "unconnected".
     initial_connection: str = "full_direct"
     #: False allows recurrent (delay-1) connections, including self-loops.
     feed_forward: bool = True
@@ -265,7 +267,7 @@ def _validate(cfg: NEATConfig) -> None:
         (g.output_activation is None or g.output_activation in ACTIVATIONS,
          f"genome.output_activation {g.output_activation!r} is not a known activation"),
         (g.initial_connection.split()[0] in ("full_direct", "full_nodirect", "partial_direct", "partial_nodirect",
-                                             "fs_neat", "unconnected", "full"),
+                                             "fs_neat", "fs_neat_nohidden", "fs_neat_hidden", "unconnected", "full"),
          f"genome.initial_connection {g.initial_connection!r} is not supported"),
         ({g.bias_init_type, g.weight_init_type, g.response_init_type} <= {"gaussian", "normal", "uniform"},
          "genome.bias_init_type, weight_init_type and response_init_type must be gaussian or uniform"),

@@ -17,7 +17,7 @@ def _pairs(kind: str, inputs: list[int], hidden: list[int], outputs: list[int]) 
         return via_hidden + direct
     if kind in ("full_nodirect", "partial_nodirect", "full"):
         return via_hidden if hidden else direct
-    return []  # "unconnected", and "fs_neat" which picks its connections per genome
+    return []  # "unconnected", and the FS-NEAT modes, which pick their connections per genome
 
 
 def initial_pool(size: int, cfg: GenomeConfig, rng: np.random.Generator, tracker: InnovationTracker,
@@ -41,6 +41,14 @@ def initial_pool(size: int, cfg: GenomeConfig, rng: np.random.Generator, tracker
         chosen = rng.integers(1, cfg.num_inputs + 1, (size, cfg.num_outputs))
         table = np.array([[row, tracker.connection(-int(chosen[row, o]), o)] for row in range(size)
                           for o in outputs], dtype=np.int64).reshape(-1, 2)
+        table = table[np.lexsort((table[:, 1], table[:, 0]))]
+        rows, innov = table[:, 0], table[:, 1]
+    elif kind in ("fs_neat_nohidden", "fs_neat_hidden"):
+        # neat-python's FS-NEAT: one random input per genome, connected to every output (and hidden node)
+        chosen = rng.integers(1, cfg.num_inputs + 1, size)
+        targets = outputs + (hidden if kind == "fs_neat_hidden" else [])
+        table = np.array([[row, tracker.connection(-int(chosen[row]), t)] for row in range(size) for t in targets],
+                         dtype=np.int64).reshape(-1, 2)
         table = table[np.lexsort((table[:, 1], table[:, 0]))]
         rows, innov = table[:, 0], table[:, 1]
     weights = init_values(rng, len(innov), cfg.weight_init_mean, cfg.weight_init_stdev, cfg.weight_init_type,

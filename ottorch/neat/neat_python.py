@@ -15,6 +15,9 @@ bias_*, response_*, weight_*, enabled_default,
 enabled_mutate_rate, node/conn_add/delete_prob,
 single_structural_mutation,
 compatibility_disjoint/weight/excess_coefficient
+initial_connection                                  every mode: unconnected, fs_neat_nohidden (and its old
+                                                    name fs_neat), fs_neat_hidden, full_direct,
+                                                    full_nodirect, partial_direct P, partial_nodirect P
 bias/weight/response_init_type                      gaussian (or normal) and uniform, as neat-python draws
                                                     them; responses are drawn only when their stdev > 0
 *_mutate_rate                                       per gene, as neat-python reads them
@@ -127,6 +130,8 @@ def from_neat_python(path: str | Path) -> NEATConfig:
             else:
                 values[_target(cls)][key] = value
     genome = values["genome"]
+    if genome.get("initial_connection") == "fs_neat":  # neat-python's older name for fs_neat_nohidden
+        genome["initial_connection"] = "fs_neat_nohidden"
     genome.setdefault("mutate_per_genome", False)
     genome.setdefault("compatibility_normalize_threshold", 0)
     genome.setdefault("output_activation", None)

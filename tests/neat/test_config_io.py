@@ -118,6 +118,15 @@ def test_neat_python_response_init_keys_are_read_and_honoured(tmp_path):
         NEATConfig.from_neat_python(typed)
 
 
+def test_neat_python_fs_neat_modes(tmp_path):
+    text = (DATA / "neat_python_xor.ini").read_text()
+    ini = tmp_path / "fs.ini"
+    for given, read in (("fs_neat", "fs_neat_nohidden"), ("fs_neat_hidden", "fs_neat_hidden"),
+                        ("partial_nodirect 0.5", "partial_nodirect 0.5")):
+        ini.write_text(text.replace("initial_connection      = full_direct", f"initial_connection      = {given}"))
+        assert NEATConfig.from_neat_python(ini).genome.initial_connection == read
+
+
 def _pure(**changes):
     settings = {"pop_size": 30, "no_fitness_termination": True, "fine_tune": FineTuneConfig(mode="none"),
                 "genome": GenomeConfig(num_inputs=2, num_outputs=1, node_add_prob=0.3, conn_add_prob=0.3)}

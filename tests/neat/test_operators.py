@@ -56,6 +56,15 @@ def test_initial_population_is_minimal_and_shares_innovations():
     assert conns(none_pool, 0, none_tracker) == {}
     fs_pool, _, fs_tracker = make(5, num_inputs=4, initial_connection="fs_neat")
     assert all(len(conns(fs_pool, r, fs_tracker)) == 1 for r in range(5))
+    # neat-python's FS-NEAT modes: one input per genome, to every output (and, with _hidden, every hidden node)
+    for kind, targets in (("fs_neat_nohidden", {0, 1}), ("fs_neat_hidden", {0, 1, 2, 3})):
+        fs_pool, _, fs_tracker = make(6, num_inputs=4, num_outputs=2, num_hidden=2, initial_connection=kind)
+        sources = set()
+        for r in range(6):
+            edges = conns(fs_pool, r, fs_tracker)
+            assert {b for _, b in edges} == targets and len({a for a, _ in edges}) == 1
+            sources |= {a for a, _ in edges}
+        assert len(sources) > 1  # each genome draws its own input
 
 
 def test_innovation_tracker_reuses_numbers_within_a_generation():
