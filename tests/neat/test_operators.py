@@ -270,3 +270,22 @@ def test_crossover_with_mates_without_connections():
     assert set(child.genome(0, tracker).connections) == set(pool.genome(0, tracker).connections)
     none = crossover(both, np.array([1]), np.array([0]), np.random.default_rng(0))
     assert none.genome(0, tracker).connections == {}
+
+
+def test_attributes_fixed_by_equal_bounds_stay_fixed_through_mutation():
+    from ottorch.neat import Population
+    from ottorch.neat.batch_eval import TableResults
+    from ottorch.neat.config import FineTuneConfig, NEATConfig
+
+    genome = GenomeConfig(num_inputs=2, num_outputs=1, weight_min_value=2.0, weight_max_value=2.0,
+                          bias_min_value=0.5, bias_max_value=0.5, node_add_prob=0.5, conn_add_prob=0.5)
+    pop = Population(NEATConfig(pop_size=30, genome=genome, fine_tune=FineTuneConfig(mode="none")), seed=0)
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        table, _ = pop.ask_table()
+        results = TableResults.start(table, 0.0)
+        results.fitness[:] = rng.random(len(table))
+        pop.tell(results)
+        pop.advance()
+    assert pop.pool.c_weight.tolist() == [2.0] * len(pop.pool.c_weight) and len(pop.pool.c_weight) > 60
+    assert set(pop.pool.n_bias.tolist()) == {0.5}
