@@ -87,13 +87,19 @@ def two_process_ceiling(task, config, seed: int, rounds: int) -> float:
     """Median over ``rounds`` of (one process, all genomes) / (two processes, one half each)."""
     genomes, seeds = Population(config, seed=seed).ask()
     halves = [(task, config.fine_tune, genomes[i::2], seeds[i::2]) for i in (0, 1)]
+    return _two_process_ratio(_evaluate_half, halves, rounds, [(task, config.fine_tune, genomes[:2], seeds[:2])] * 2)
+
+
+def _two_process_ratio(evaluate, halves: list, rounds: int, warm_up: list) -> float:
+    """Median over ``rounds`` of the time ``evaluate`` takes on both ``halves`` in this process over the
+    time two forked processes take on one half each (after one pooled call on ``warm_up``)."""
     ratios = []
     with get_context("fork").Pool(2) as pool:
-        pool.map(_evaluate_half, [(task, config.fine_tune, genomes[:2], seeds[:2])] * 2)  # warm up
+        pool.map(evaluate, warm_up)
         for _ in range(rounds):
-            one = _evaluate_half(halves[0]) + _evaluate_half(halves[1])
+            one = evaluate(halves[0]) + evaluate(halves[1])
             start = time.perf_counter()
-            pool.map(_evaluate_half, halves)
+            pool.map(evaluate, halves)
             ratios.append(one / (time.perf_counter() - start))
     return statistics.median(ratios)
 
@@ -290,15 +296,7 @@ def table_ceiling(task, config, seed: int, generations: int, rounds: int) -> flo
         table, seeds = pop.ask_table()
         pop.tell(evaluator.evaluate_table(table, seeds))
     halves = [(task, config.fine_tune, table.take(np.arange(i, len(table), 2)), seeds[i::2]) for i in (0, 1)]
-    ratios = []
-    with get_context("fork").Pool(2) as pool:
-        pool.map(_evaluate_table_half, halves)  # warm up
-        for _ in range(rounds):
-            one = _evaluate_table_half(halves[0]) + _evaluate_table_half(halves[1])
-            start = time.perf_counter()
-            pool.map(_evaluate_table_half, halves)
-            ratios.append(one / (time.perf_counter() - start))
-    return statistics.median(ratios)
+    return _two_process_ratio(_evaluate_table_half, halves, rounds, halves)
 
 
 def evolution_step_mode(args) -> None:
