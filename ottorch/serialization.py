@@ -52,6 +52,17 @@ _DTYPE_STRS = frozenset(np.dtype(n).newbyteorder(o).str for n in _NUMPY_DTYPES f
 _NONFINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 # Fixed member timestamps make saving the same object twice give identical bytes.
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+# What zipfile raises when reading a damaged archive (a directory entry claiming an unknown zip version or
+# compression is NotImplementedError, an encrypted one RuntimeError); LargeZipFile is raised only when writing.
+_ZIP_READ_ERRORS: tuple[type[Exception], ...] = (zipfile.BadZipFile, EOFError, OSError, ValueError, RuntimeError,
+                                                 zlib.error)
+try:
+    import lzma
+except ImportError:  # Python built without lzma: zipfile then refuses LZMA members with RuntimeError
+    pass
+else:
+    # a member whose compression field was changed to LZMA feeds its bytes to the LZMA decoder
+    _ZIP_READ_ERRORS += (lzma.LZMAError,)
 # zipfile needs zip64 announced up front for a streamed member that may pass 2 GiB (npy header included).
 _ZIP64_THRESHOLD = (1 << 31) - (1 << 17)
 # np.save headers are at most 64 KiB (format 1.0); larger ones (2.0) are refused by np.load anyway.
@@ -291,7 +302,7 @@ class _Reader:
             raise self.fail(f"member {name!r} is {info.file_size} bytes, more than its array needs ({max_size})")
         try:
             return self.zf.read(info)
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError, RuntimeError, zlib.error) as e:
+        except _ZIP_READ_ERRORS as e:
             raise self.fail(f"member {name!r} cannot be read ({e})") from e
 
     def read(self) -> Any:
@@ -510,7 +521,11 @@ def load(
 def _load_from(fh: IO[bytes], source: str, remap: Callable | None) -> Any:
     try:
         zf = zipfile.ZipFile(fh)
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as e:
+    except NotImplementedError as e:
+        # ottorch writes plain zip 2.0 (4.5 with zip64), so a directory entry needing more is damaged
+        raise LoadError(f"cannot load {source}: its zip directory asks for a zip feature ottorch does not "
+                        f"write ({e}); the file is corrupt or was not written by ottorch.save") from e
+    except _ZIP_READ_ERRORS as e:
         raise LoadError(f"cannot load {source}: not a zip archive, or truncated or corrupt ({e})") from e
     with zf:
         reader = _Reader(zf, source, remap)

@@ -5,6 +5,7 @@ import io
 import json
 import math
 import pickle
+import struct
 import zipfile
 from collections import OrderedDict
 
@@ -422,6 +423,54 @@ def test_bytes_flipped_in_place_are_detected():
     data[200] ^= 0xFF
     with pytest.raises(LoadError):
         load_bytes(bytes(data))
+
+
+def central_directory_entry(data: bytes, name: str) -> int:
+    """Offset of ``name``'s entry in the zip's central directory."""
+    offset = data.index(b"PK\x01\x02")
+    while data[offset + 46:offset + 46 + len(name)] != name.encode():
+        offset = data.index(b"PK\x01\x02", offset + 4)
+    return offset
+
+
+def test_zip_directory_asking_for_a_newer_zip_version_raises_load_error(tmp_path):
+    data = bytearray(to_bytes({"w": ottorch.ones(3)}))
+    # "version needed to extract" (6 bytes into the entry) set to 6.5; zipfile raises NotImplementedError
+    struct.pack_into("<H", data, central_directory_entry(data, HEADER_MEMBER) + 6, 65)
+    path = tmp_path / "newer.ott"
+    path.write_bytes(data)
+    with pytest.raises(LoadError, match=r"newer\.ott': its zip directory .*zip file version 6\.5"):
+        load(path)
+
+
+def test_member_whose_compression_was_changed_raises_load_error():
+    data = bytearray(to_bytes({"w": ottorch.ones(3)}))
+    entry = central_directory_entry(data, HEADER_MEMBER)
+    start = struct.unpack_from("<I", data, entry + 42)[0] + 30 + len(HEADER_MEMBER)
+    # LZMA (method 14) over bytes that start like an LZMA header with invalid properties: lzma.LZMAError
+    struct.pack_into("<H", data, entry + 10, 14)
+    data[start:start + 9] = b"\x09\x14\x05\x00" + b"\xff" * 5
+    with pytest.raises(LoadError, match="member 'ottorch.json' cannot be read"):
+        load_bytes(bytes(data))
+    for method in (12, 99):  # bzip2 over stored bytes, and a method zipfile does not know
+        struct.pack_into("<H", data, entry + 10, method)
+        with pytest.raises(LoadError, match="member 'ottorch.json' cannot be read"):
+            load_bytes(bytes(data))
+
+
+def test_every_single_byte_corruption_loads_or_raises_load_error():
+    obj = {"w": ottorch.ones(3), "n": 2}
+    data = to_bytes(obj)
+    for offset in range(len(data)):
+        for value in (0x00, 0xFF, 0x0E, 0x41):
+            corrupt = bytearray(data)
+            corrupt[offset] = value
+            try:
+                loaded = load_bytes(bytes(corrupt))
+            except LoadError:
+                continue
+            # a byte zipfile does not check (a timestamp, the "made by" version) may change without harm
+            assert_same(loaded, obj)
 
 
 def test_tampered_json_raises():
