@@ -217,7 +217,8 @@ def _keep_saved_settings(args: argparse.Namespace, saved: dict) -> None:
     if args.task is not None and saved.get("task") not in (None, args.task):
         raise UsageError(f"--resume {args.resume}: the saved run is task {saved['task']!r}, not {args.task!r}")
     for name in _RESUMED_SETTINGS:
-        if getattr(args, name) is None:
+        # a Ray run resumed with --backend serial leaves its cluster's address behind
+        if getattr(args, name) is None and not (name == "address" and args.backend == "serial"):
             setattr(args, name, saved.get(name))
     if args.generations is None:
         args.generations = _DEFAULT_GENERATIONS
