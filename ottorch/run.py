@@ -55,7 +55,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="where genomes are evaluated (default: ray when installed, else serial)")
     parser.add_argument("--workers", type=int, default=None, help="Ray workers (default: one per CPU)")
     parser.add_argument("--address", default=None, help='Ray cluster to join: "auto" or HOST:PORT')
-    parser.add_argument("--seed", type=int, default=None, help="run seed (default 0)")
+    parser.add_argument("--seed", type=int, default=None, help="run seed (default: the config's seed, else 0)")
     parser.add_argument("--generations", type=int, default=None,
                         help="generation budget (default 100, or the resumed run's)")
     parser.add_argument("--pop-size", type=int, default=None, help="population size (overrides the config)")
@@ -248,7 +248,7 @@ def run(args: argparse.Namespace) -> dict:
     else:
         task = _task(args.task)
         cfg = load_config(args, task)
-        seed = 0 if args.seed is None else args.seed
+        seed = args.seed if args.seed is not None else cfg.seed if cfg.seed is not None else 0
         args.generations = _DEFAULT_GENERATIONS if args.generations is None else args.generations
         out = args.out or Path("runs") / f"{task.name}-{time.strftime('%Y%m%d-%H%M%S')}"
         reporter = ProgressReporter(args.quiet)

@@ -17,6 +17,8 @@ from ottorch.neat.table import CONN_COLUMNS, NODE_COLUMNS, GenomeTable
 
 _IDS = ("c_innov", "c_in", "c_out", "n_id")
 _INT32 = np.iinfo(np.int32)
+# Node columns that often hold one value (every response 1.0, one activation, every node a sum): sent once.
+_CONSTANT = ("n_response", "n_act", "n_agg")
 
 
 def nbytes(packed: dict) -> int:
@@ -32,20 +34,22 @@ def pack_table(table: GenomeTable) -> dict:
         column = getattr(table, name)
         if name in _IDS and (not len(column) or (column.min() >= _INT32.min and column.max() <= _INT32.max)):
             column = column.astype(np.int32)
-        elif name == "n_response" and len(column) and (column == column[0]).all():
-            out["n_response_all"] = float(column[0])  # keeps the bits of a float64
+        elif name in _CONSTANT and len(column) and (column == column[0]).all():
+            out[name + "_all"] = column[0].item()  # a Python float keeps the bits of a float64
             continue
         out[name] = column
     return out
 
 
 def unpack_table(packed: dict) -> GenomeTable:
-    columns = {name: value for name, value in packed.items() if name not in ("c_size", "n_size", "n_response_all")}
+    columns = {name: value for name, value in packed.items()
+               if name not in ("c_size", "n_size") and not name.endswith("_all")}
     G = len(packed["keys"])
     columns["c_row"] = np.repeat(np.arange(G), packed["c_size"])
     columns["n_row"] = np.repeat(np.arange(G), packed["n_size"])
-    if "n_response_all" in packed:
-        columns["n_response"] = np.full(int(np.sum(packed["n_size"])), packed["n_response_all"])
+    for name in _CONSTANT:
+        if name + "_all" in packed:
+            columns[name] = np.full(int(np.sum(packed["n_size"])), packed[name + "_all"])
     return GenomeTable(**columns)  # ids back to int64
 
 

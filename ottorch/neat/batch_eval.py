@@ -12,8 +12,8 @@ fitness and the reason; it is frozen at zero so the rest of its batch runs on un
 Tasks without a batched interface (``Task.supports_batches``), and ``fine_tune.batched = false``,
 take the per-genome reference path, ``evaluate_genome``, one genome at a time; so do genomes so large
 and deep that they are bound by arithmetic (``batched.MAX_BATCHED_WORK``), where batching saves no
-per-call cost worth its padding. The choice depends on the genome alone, so results still do not
-depend on a genome's batch-mates.
+per-call cost worth its padding, and genomes with nodes that aggregate by anything but a sum. The
+choice depends on the genome alone, so results still do not depend on a genome's batch-mates.
 """
 
 from __future__ import annotations
@@ -177,7 +177,7 @@ def evaluate_table(table: GenomeTable, seeds: Sequence[int], task: Task, cfg: Fi
     def cap(size: int, recurrent: bool) -> int:
         return min(cfg.max_batch_genomes, int(budget // estimate_bytes(table.num_inputs, size, recurrent, samples)))
 
-    networks, errors, single = compile_table(table, cap, task.dtype, MAX_BATCHED_WORK)
+    networks, errors, single = compile_table(table, cap, task.dtype, MAX_BATCHED_WORK, sum_only=True)
     out.errors.update(errors)
     if errors and progress is not None:
         progress(len(errors))

@@ -156,9 +156,12 @@ def batched_work(table: GenomeTable, s: Structure, size: np.ndarray) -> np.ndarr
 
 
 def compile_table(table: GenomeTable, cap: Callable[[int, bool], int] | None = None, dtype=ottorch.float32,
-                  max_work: int | None = None) -> tuple[list[BatchedNetwork], dict[int, str], np.ndarray]:
+                  max_work: int | None = None, sum_only: bool = False
+                  ) -> tuple[list[BatchedNetwork], dict[int, str], np.ndarray]:
     """``BatchedNetwork``s covering the compilable genomes of ``table``, the errors of the others, and
-    the genomes left to evaluate one at a time (those above ``max_work``, see ``MAX_BATCHED_WORK``).
+    the genomes left to evaluate one at a time: those above ``max_work`` (see ``MAX_BATCHED_WORK``)
+    and, with ``sum_only``, those with a node that aggregates its inputs by anything but a sum
+    (``BatchStep`` computes sums only; ``BatchedPolicy`` computes every aggregation).
 
     Genomes are grouped by (recurrent, padded size); ``cap(padded_size, recurrent)`` limits how many
     genomes one network holds (no limit when None). Each network's ``genomes`` are indices into
@@ -176,6 +179,12 @@ def compile_table(table: GenomeTable, cap: Callable[[int, bool], int] | None = N
         heavy = ok & (batched_work(table, s, size) > max_work)
         single = np.flatnonzero(heavy)
         ok &= ~heavy
+    if sum_only and table.n_agg.any():
+        aggregating = np.zeros(G, dtype=bool)
+        aggregating[table.n_row[s.required & (table.n_agg != 0)]] = True
+        aggregating &= ok
+        single = np.union1d(single, np.flatnonzero(aggregating))
+        ok &= ~aggregating
     kind = np.where(ok, size * 2 + s.recurrent, -1)
     # Number the batches: genomes of one kind, in table order, at most ``cap`` of them per batch.
     chunk = np.full(G, -1, dtype=np.int64)
@@ -354,8 +363,9 @@ class BatchedNetwork(Module):
             response[self.node_at] = responses
             self.response = response.reshape(G * N, 1)
 
-        #: Per node of ``node_at``: its depth level and activation (an index of ``config.ACTIVATIONS``).
-        self.node_depth, self.node_act = s.node_depth[genes], table.n_act[genes]
+        #: Per node of ``node_at``: its depth level, activation and aggregation (indices of
+        #: ``config.ACTIVATIONS`` / ``config.AGGREGATIONS``; ``forward`` computes sums only).
+        self.node_depth, self.node_act, self.node_agg = s.node_depth[genes], table.n_act[genes], table.n_agg[genes]
         # Levels: nodes sorted by (depth, activation); each run of equal keys is one group.
         flat = self.node_at[0] * N + self.node_at[1]
         key = self.node_depth * len(_FUNCTIONS) + self.node_act
@@ -394,6 +404,9 @@ class BatchedNetwork(Module):
             raise ValueError(
                 f"batched network of {self.num_genomes} genomes: expected input (G or 1, B, {self.num_inputs}) or "
                 f"(G or 1, B, T, {self.num_inputs}) with G = {self.num_genomes}, got {list(x.shape)}")
+        if self.node_agg.any():
+            raise ValueError("a batched network computes sums only; compile nodes with other aggregations with "
+                             "compile_table(..., sum_only=True) and evaluate those genomes one at a time")
         if x.dtype != self.weight.dtype:
             x = x.type(self.weight.dtype)
         if x.ndim == 3:

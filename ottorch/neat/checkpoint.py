@@ -70,7 +70,8 @@ def load_checkpoint(path: str | os.PathLike, reporters=()) -> Population:
     npz = path.with_suffix(".npz")
     try:
         with np.load(npz, allow_pickle=False) as arrays:
-            pool = GenePool(arrays["keys"], **{name: arrays[name] for name in CONN_FIELDS + NODE_FIELDS})
+            pool = GenePool(arrays["keys"], **{name: arrays[name] for name in CONN_FIELDS + NODE_FIELDS
+                                               if name in arrays or name != "n_agg"})
     except (OSError, ValueError, KeyError) as e:
         raise CheckpointError(f"cannot read the gene arrays {npz}: {e}") from None
     config = NEATConfig.from_dict(state["config"])

@@ -19,6 +19,11 @@ from typing import Any
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity", "sin", "gauss", "abs", "softplus", "elu", "clamped",
                "square", "cube", "exp", "inv", "log", "lelu", "selu", "hat")
+#: Node aggregation functions (``aggregations.py``); "sum" first: it is index 0 in gene tables.
+AGGREGATIONS = ("sum", "product", "max", "min", "maxabs", "median", "mean")
+#: An ``activation_default`` / ``aggregation_default`` that draws each new node's function from the
+#: options (neat-python's "random", and its synonym "none").
+RANDOM_DEFAULTS = ("random", "none")
 
 
 class ConfigError(ValueError):
@@ -39,11 +44,16 @@ class GenomeConfig:
     initial_connection: str = "full_direct"
     #: False allows recurrent (delay-1) connections, including self-loops.
     feed_forward: bool = True
+    #: A new node's activation; "random" draws it from activation_options.
     activation_default: str = "sigmoid"
     activation_options: tuple[str, ...] = ("sigmoid",)
     activation_mutate_rate: float = 0.0
     #: Output nodes keep this activation whatever the mutations (None: like hidden nodes).
     output_activation: str | None = None
+    #: How a node combines its weighted inputs (``config.AGGREGATIONS``); "random" draws from the options.
+    aggregation_default: str = "sum"
+    aggregation_options: tuple[str, ...] = ("sum",)
+    aggregation_mutate_rate: float = 0.0
     bias_init_mean: float = 0.0
     bias_init_stdev: float = 1.0
     bias_init_type: str = "gaussian"
@@ -74,13 +84,22 @@ class GenomeConfig:
     weight_mutate_power: float = 0.5
     weight_replace_rate: float = 0.1
     enabled_default: bool = True
+    #: Each connection gene's enabled flag flips with this probability, plus enabled_rate_to_false_add
+    #: when it is enabled or enabled_rate_to_true_add when it is not.
     enabled_mutate_rate: float = 0.01
+    enabled_rate_to_true_add: float = 0.0
+    enabled_rate_to_false_add: float = 0.0
     node_add_prob: float = 0.03
     node_delete_prob: float = 0.0
     conn_add_prob: float = 0.05
     conn_delete_prob: float = 0.0
-    #: Apply at most one structural mutation per child.
+    #: At most one structural mutation per child, chosen with probabilities proportional to the four
+    #: rates (scaled down when they add up to more than 1), as neat-python does.
     single_structural_mutation: bool = False
+    #: "true": adding a connection that exists (disabled) enables it, and adding a node to a genome
+    #: without enabled connections adds a connection instead; "false": both do nothing; "default":
+    #: as single_structural_mutation says (neat-python's meaning of the three).
+    structural_mutation_surer: str = "true"
     #: Probability that a disabled gene inherited by crossover stays disabled.
     disable_inherited_prob: float = 0.75
     compatibility_excess_coefficient: float = 1.0
@@ -152,6 +171,8 @@ class NEATConfig:
     """Everything a run needs; see the section dataclasses for the keys."""
 
     pop_size: int = 150
+    #: The run seed when none is given to ``Population`` or ``--seed`` (neat-python's [NEAT] seed).
+    seed: int | None = None
     fitness_criterion: str = "max"
     fitness_threshold: float | None = None
     no_fitness_termination: bool = False
@@ -260,10 +281,16 @@ def _validate(cfg: NEATConfig) -> None:
          f"fitness_criterion must be max, min or mean, got {cfg.fitness_criterion!r}"),
         (g.num_inputs >= 1 and g.num_outputs >= 1, "genome.num_inputs and genome.num_outputs must be >= 1"),
         (g.num_hidden >= 0, "genome.num_hidden must be >= 0"),
-        (g.activation_default in ACTIVATIONS, f"genome.activation_default {g.activation_default!r} is not one of "
-                                              f"{', '.join(ACTIVATIONS)}"),
-        (all(a in ACTIVATIONS for a in g.activation_options),
-         f"genome.activation_options {g.activation_options} contain an unknown activation"),
+        (g.activation_default in ACTIVATIONS + RANDOM_DEFAULTS,
+         f"genome.activation_default {g.activation_default!r} is not random or one of {', '.join(ACTIVATIONS)}"),
+        (len(g.activation_options) > 0 and all(a in ACTIVATIONS for a in g.activation_options),
+         f"genome.activation_options {g.activation_options} must be activations of {', '.join(ACTIVATIONS)}"),
+        (g.aggregation_default in AGGREGATIONS + RANDOM_DEFAULTS,
+         f"genome.aggregation_default {g.aggregation_default!r} is not random or one of {', '.join(AGGREGATIONS)}"),
+        (len(g.aggregation_options) > 0 and all(a in AGGREGATIONS for a in g.aggregation_options),
+         f"genome.aggregation_options {g.aggregation_options} must be aggregations of {', '.join(AGGREGATIONS)}"),
+        (g.structural_mutation_surer in ("true", "false", "default"),
+         f"genome.structural_mutation_surer must be true, false or default, got {g.structural_mutation_surer!r}"),
         (g.output_activation is None or g.output_activation in ACTIVATIONS,
          f"genome.output_activation {g.output_activation!r} is not a known activation"),
         (g.initial_connection.split()[0] in ("full_direct", "full_nodirect", "partial_direct", "partial_nodirect",

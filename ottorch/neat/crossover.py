@@ -40,7 +40,7 @@ def crossover(pool: GenePool, fitter: np.ndarray, other: np.ndarray, rng: np.ran
 
     node_match, npos = _align(child.n_row, child.n_id, mate.n_row, mate.n_id)
     node_from_mate = node_match & (rng.random(len(node_match)) < 0.5)
-    for name in ("n_bias", "n_response", "n_act"):
+    for name in ("n_bias", "n_response", "n_act", "n_agg"):
         theirs = getattr(mate, name)[npos] if len(mate.n_id) else 0
         setattr(child, name, np.where(node_from_mate, theirs, getattr(child, name)).astype(getattr(child, name).dtype))
     return child

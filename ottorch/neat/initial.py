@@ -6,7 +6,7 @@ import numpy as np
 
 from ottorch.neat.config import GenomeConfig
 from ottorch.neat.innovation import InnovationTracker
-from ottorch.neat.mutation import init_values
+from ottorch.neat.mutation import init_values, new_node_functions
 from ottorch.neat.pool import _ACT_INDEX, GenePool
 
 
@@ -54,16 +54,16 @@ def initial_pool(size: int, cfg: GenomeConfig, rng: np.random.Generator, tracker
     weights = init_values(rng, len(innov), cfg.weight_init_mean, cfg.weight_init_stdev, cfg.weight_init_type,
                           cfg.weight_min_value, cfg.weight_max_value)
     nodes = np.array(outputs + hidden, dtype=np.int64)
-    acts = np.full(len(nodes), _ACT_INDEX[cfg.activation_default], dtype=np.int16)
+    acts, aggs = (a.reshape(size, len(nodes)) for a in new_node_functions(cfg, rng, size * len(nodes)))
     if cfg.output_activation is not None:
-        acts[: len(outputs)] = _ACT_INDEX[cfg.output_activation]
+        acts[:, : len(outputs)] = _ACT_INDEX[cfg.output_activation]
     return GenePool(
         np.arange(first_key, first_key + size),
         c_row=rows, c_innov=innov, c_weight=weights, c_enabled=np.full(len(innov), cfg.enabled_default),
         n_row=np.repeat(np.arange(size), len(nodes)), n_id=np.tile(nodes, size),
         n_bias=init_values(rng, size * len(nodes), cfg.bias_init_mean, cfg.bias_init_stdev, cfg.bias_init_type,
                            cfg.bias_min_value, cfg.bias_max_value),
-        n_response=_responses(rng, size * len(nodes), cfg), n_act=np.tile(acts, size),
+        n_response=_responses(rng, size * len(nodes), cfg), n_act=acts.ravel(), n_agg=aggs.ravel(),
     )
 
 

@@ -1,6 +1,6 @@
 """Mutation operators: pure functions of (pool, config, rng[, tracker]) that edit a pool in place.
 
-Attribute mutations (weights, biases, responses, activations, enable flags) run vectorised over
+Attribute mutations (weights, biases, responses, activations, aggregations, enable flags) run vectorised over
 every gene of the pool at once. Structural mutations (add/delete node, add/delete connection) edit one
 genome at a time as Python lists (``GeneLists``); they are rare (a few percent of offspring), and
 the pool's tables are rebuilt once for all of them.
@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ottorch.neat.config import GenomeConfig
+from ottorch.neat.config import RANDOM_DEFAULTS, GenomeConfig
 from ottorch.neat.innovation import InnovationTracker
-from ottorch.neat.pool import _ACT_INDEX, GenePool, segment_index
+from ottorch.neat.pool import _ACT_INDEX, _AGG_INDEX, GenePool, segment_index
 
 
 def init_values(rng: np.random.Generator, shape, mean: float, stdev: float, kind: str,
@@ -87,11 +87,38 @@ def mutate_activations(pool: GenePool, cfg: GenomeConfig, rng: np.random.Generat
     pool.n_act = np.where(change, options[rng.integers(0, len(options), len(change))], pool.n_act)
 
 
-def mutate_enabled(pool: GenePool, cfg: GenomeConfig, rng: np.random.Generator) -> None:
-    """Flip the enabled flag of each connection gene with ``enabled_mutate_rate``."""
-    if cfg.enabled_mutate_rate == 0:
+def mutate_aggregations(pool: GenePool, cfg: GenomeConfig, rng: np.random.Generator) -> None:
+    """Each node switches, with ``aggregation_mutate_rate``, to a random choice of ``aggregation_options``."""
+    if cfg.aggregation_mutate_rate == 0 or len(cfg.aggregation_options) < 2:
         return
-    pool.c_enabled = pool.c_enabled ^ (rng.random(len(pool.c_enabled)) < cfg.enabled_mutate_rate)
+    change = rng.random(len(pool.n_agg)) < cfg.aggregation_mutate_rate
+    options = np.array([_AGG_INDEX[a] for a in cfg.aggregation_options], dtype=pool.n_agg.dtype)
+    pool.n_agg = np.where(change, options[rng.integers(0, len(options), len(change))], pool.n_agg)
+
+
+def mutate_enabled(pool: GenePool, cfg: GenomeConfig, rng: np.random.Generator) -> None:
+    """Flip the enabled flag of each connection gene with ``enabled_mutate_rate``, plus
+    ``enabled_rate_to_false_add`` for an enabled gene or ``enabled_rate_to_true_add`` for a disabled one."""
+    on = cfg.enabled_mutate_rate + cfg.enabled_rate_to_false_add
+    off = cfg.enabled_mutate_rate + cfg.enabled_rate_to_true_add
+    if on == 0 and off == 0:
+        return
+    rate = np.where(pool.c_enabled, on, off) if on != off else on
+    pool.c_enabled = pool.c_enabled ^ (rng.random(len(pool.c_enabled)) < rate)
+
+
+def new_node_functions(cfg: GenomeConfig, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Activation and aggregation indices of ``n`` new nodes: the defaults, or draws from the options
+    where a default is "random" (no draw otherwise, so other configs keep their random streams)."""
+    functions = []
+    for default, options, index in ((cfg.activation_default, cfg.activation_options, _ACT_INDEX),
+                                    (cfg.aggregation_default, cfg.aggregation_options, _AGG_INDEX)):
+        if default in RANDOM_DEFAULTS:
+            choices = np.array([index[name] for name in options], dtype=np.int16)
+            functions.append(choices[rng.integers(0, len(choices), n)])
+        else:
+            functions.append(np.full(n, index[default], dtype=np.int16))
+    return functions[0], functions[1]
 
 
 # ----------------------------------------------------------------------------- structure
@@ -109,6 +136,7 @@ class GeneLists:
     biases: list[float]
     responses: list[float]
     acts: list[int]
+    aggs: list[int]
 
     @classmethod
     def of(cls, pool: GenePool, row: int) -> GeneLists:
@@ -120,14 +148,15 @@ class GeneLists:
         rows = np.asarray(rows, dtype=np.int64)
         columns = []
         for which, names in (("c", ("c_innov", "c_weight", "c_enabled")),
-                             ("n", ("n_id", "n_bias", "n_response", "n_act"))):
+                             ("n", ("n_id", "n_bias", "n_response", "n_act", "n_agg"))):
             starts = pool.starts(which)
             sizes = starts[rows + 1] - starts[rows]
             index = segment_index(starts[rows], sizes)
             bounds = np.concatenate([[0], np.cumsum(sizes)]).tolist()
             columns.append((bounds, [getattr(pool, name)[index].tolist() for name in names]))
-        (cb, (innov, weight, enabled)), (nb, (node, bias, response, act)) = columns
-        return [cls(innov[c0:c1], weight[c0:c1], enabled[c0:c1], node[n0:n1], bias[n0:n1], response[n0:n1], act[n0:n1])
+        (cb, (innov, weight, enabled)), (nb, (node, bias, response, act, agg)) = columns
+        return [cls(innov[c0:c1], weight[c0:c1], enabled[c0:c1], node[n0:n1], bias[n0:n1], response[n0:n1],
+                    act[n0:n1], agg[n0:n1])
                 for c0, c1, n0, n1 in zip(cb, cb[1:], nb, nb[1:])]
 
     def edges(self, tracker: InnovationTracker) -> list[tuple[int, int, bool]]:
@@ -146,7 +175,7 @@ class GeneLists:
 
     def remove_nodes(self, gone: set[int]) -> None:
         keep = [n not in gone for n in self.nodes]
-        for name in ("nodes", "biases", "responses", "acts"):
+        for name in ("nodes", "biases", "responses", "acts", "aggs"):
             setattr(self, name, [v for v, k in zip(getattr(self, name), keep) if k])
 
 
@@ -171,17 +200,20 @@ def creates_cycle(edges: list[tuple[int, int]], in_node: int, out_node: int) -> 
 
 def add_node(g: GeneLists, cfg: GenomeConfig, rng: np.random.Generator, tracker: InnovationTracker) -> bool:
     """Split a random enabled connection: it is disabled, the new node gets an in-edge of weight 1
-    and an out-edge with the old weight, so the network computes nearly the same function."""
+    and an out-edge with the old weight, so the network computes nearly the same function. Without an
+    enabled connection, a "surer" config adds a connection instead."""
     candidates = [i for i, on in enumerate(g.enabled) if on]
     if not candidates:
-        return False
+        return _surer(cfg) and add_connection(g, cfg, rng, tracker)
     i = candidates[int(rng.integers(len(candidates)))]
     node, innov_in, innov_out = tracker.split(g.innovs[i])
     g.enabled[i] = False
     g.nodes.append(node)
     g.biases.append(0.0)
     g.responses.append(cfg.response_init_mean)
-    g.acts.append(_ACT_INDEX[cfg.activation_default])
+    act, agg = new_node_functions(cfg, rng, 1)
+    g.acts.append(int(act[0]))
+    g.aggs.append(int(agg[0]))
     g.add_connection_gene(innov_in, 1.0)
     g.add_connection_gene(innov_out, g.weights[i])
     return True
@@ -190,8 +222,9 @@ def add_node(g: GeneLists, cfg: GenomeConfig, rng: np.random.Generator, tracker:
 def add_connection(g: GeneLists, cfg: GenomeConfig, rng: np.random.Generator, tracker: InnovationTracker) -> bool:
     """Connect a random source (input, hidden or output) to a random hidden or output node.
 
-    An existing but disabled gene is re-enabled instead. An edge that would close a cycle is
-    rejected in feed-forward genomes and becomes a recurrent (delay-1) edge otherwise.
+    An existing gene is enabled instead when the config is "surer" (else nothing changes). An edge that
+    would close a cycle is rejected in feed-forward genomes and becomes a recurrent (delay-1) edge
+    otherwise.
     """
     if not g.nodes:
         return False
@@ -201,8 +234,9 @@ def add_connection(g: GeneLists, cfg: GenomeConfig, rng: np.random.Generator, tr
     conn_in, conn_out, conn_recurrent = tracker.conn_in, tracker.conn_out, tracker.conn_recurrent
     for i, innovation in enumerate(g.innovs):
         if conn_out[innovation] == out_node and conn_in[innovation] == in_node:
-            g.enabled[i] = True
-            return True
+            if _surer(cfg):
+                g.enabled[i] = True
+            return _surer(cfg)
     # an input has no way in, so a new edge from it closes no cycle
     recurrent = in_node == out_node or (in_node >= 0 and creates_cycle(
         [(conn_in[i], conn_out[i]) for i in g.innovs if not conn_recurrent[i]], in_node, out_node))
@@ -212,6 +246,12 @@ def add_connection(g: GeneLists, cfg: GenomeConfig, rng: np.random.Generator, tr
                                cfg.weight_min_value, cfg.weight_max_value))
     g.add_connection_gene(tracker.connection(in_node, out_node, recurrent), weight)
     return True
+
+
+def _surer(cfg: GenomeConfig) -> bool:
+    if cfg.structural_mutation_surer == "default":
+        return cfg.single_structural_mutation
+    return cfg.structural_mutation_surer == "true"
 
 
 def delete_connection(g: GeneLists, rng: np.random.Generator, tracker: InnovationTracker) -> bool:
@@ -253,7 +293,13 @@ def mutate(pool: GenePool, cfg: GenomeConfig, rng: np.random.Generator, tracker:
     """All mutations of one generation's offspring (every row of ``pool``): structure genome by
     genome on editable lists, then the attributes of all genes at once. Returns the mutated pool."""
     probs = np.array([cfg.node_add_prob, cfg.conn_add_prob, cfg.node_delete_prob, cfg.conn_delete_prob])
-    happens = rng.random((len(pool), 4)) < probs
+    if cfg.single_structural_mutation:
+        # neat-python: one draw picks at most one mutation, with probabilities scaled to add up to <= 1
+        bounds = np.cumsum(probs) / max(1.0, probs.sum())
+        pick = np.searchsorted(bounds, rng.random(len(pool)), side="right")
+        happens = pick[:, None] == np.arange(4)
+    else:
+        happens = rng.random((len(pool), 4)) < probs
     rows = np.flatnonzero(happens.any(axis=1))
     # Many short-lived lists, none in a reference cycle: the cyclic garbage collector would scan them
     # again and again (two thirds of this loop's time at 50,000 genomes), so it waits until the end.
@@ -263,8 +309,8 @@ def mutate(pool: GenePool, cfg: GenomeConfig, rng: np.random.Generator, tracker:
         edited = GeneLists.rows_of(pool, rows.tolist())
         for g, ops in zip(edited, happens[rows].tolist()):
             for op, on in zip(_STRUCTURAL, ops):
-                if on and op(g, cfg, rng, tracker) and cfg.single_structural_mutation:
-                    break
+                if on:
+                    op(g, cfg, rng, tracker)
         if edited:
             pool = pool.with_rows(rows, edited)
         del edited
@@ -275,6 +321,7 @@ def mutate(pool: GenePool, cfg: GenomeConfig, rng: np.random.Generator, tracker:
     mutate_biases(pool, cfg, rng)
     mutate_responses(pool, cfg, rng)
     mutate_activations(pool, cfg, rng, tracker.num_outputs)
+    mutate_aggregations(pool, cfg, rng)
     mutate_enabled(pool, cfg, rng)
     return pool
 

@@ -1,45 +1,14 @@
 """Import neat-python INI configuration files (``Config.from_neat_python``).
 
-Sections and keys map onto ``NEATConfig`` as follows (neat-python 0.92 - 2.1 spellings):
+Every key neat-python 2.0 reads from ``[NEAT]``, ``[DefaultGenome]``, ``[DefaultSpeciesSet]``,
+``[DefaultStagnation]`` and ``[DefaultReproduction]`` is read, plus the keys its development version
+documents (target_num_species, compatibility_excess_coefficient, spawn_method, ...). A key maps onto the
+``NEATConfig`` field of the same name, converted where the two libraries phrase it differently
+(mutation rates per gene; enabled-flag mutation, which neat-python phrases as a 50/50 redraw). A key
+whose value ottorch cannot honour raises ``ConfigError`` naming the key and saying why, and so does a
+key neat-python does not have. ``docs/neat.md`` lists every key with what neat-python and ottorch do.
 
-==================================================  =======================================================
-neat-python                                         ottorch
-==================================================  =======================================================
-[NEAT] pop_size, fitness_criterion,                 same names at the top level
-fitness_threshold, no_fitness_termination,
-reset_on_extinction
-[NEAT] seed                                         ignored: pass the seed to ``Population`` / ``--seed``
-[DefaultGenome] num_inputs/outputs/hidden,          ``genome.*`` with the same names
-feed_forward, initial_connection, activation_*,
-bias_*, response_*, weight_*, enabled_default,
-enabled_mutate_rate, node/conn_add/delete_prob,
-single_structural_mutation,
-compatibility_disjoint/weight/excess_coefficient
-initial_connection                                  every mode: unconnected, fs_neat_nohidden (and its old
-                                                    name fs_neat), fs_neat_hidden, full_direct,
-                                                    full_nodirect, partial_direct P, partial_nodirect P
-bias/weight/response_init_type                      gaussian (or normal) and uniform, as neat-python draws
-                                                    them; responses are drawn only when their stdev > 0
-*_mutate_rate                                       per gene, as neat-python reads them
-                                                    (``genome.mutate_per_genome = false``)
-aggregation_default/options                         only ``sum`` (phenotypes are weighted sums)
-aggregation_mutate_rate                             must be 0
-structural_mutation_surer, enabled_rate_to_*_add,   accepted and ignored (neat-python fine-tuning knobs)
-compatibility_include_node_genes,
-compatibility_enable_penalty
-[DefaultSpeciesSet] compatibility_threshold,        ``species.*`` (same names)
-target_num_species, threshold_adjust_rate,
-threshold_min, threshold_max
-[DefaultStagnation] species_fitness_func,           ``stagnation.*`` (same names)
-max_stagnation, species_elitism
-[DefaultReproduction] elitism, survival_threshold,  ``reproduction.*``; crossover happens for every child
-min_species_size, interspecies_crossover_prob,      as in neat-python (``crossover_rate = 1``)
-fitness_sharing
-[DefaultReproduction] spawn_method                  only ``smoothed`` (neat-python's default)
-==================================================  =======================================================
-
-Distances are normalised by genome size from the first gene (neat-python's rule), fine-tuning is off
-(``fine_tune.mode = "none"``) because neat-python has none. Unknown keys raise ``ConfigError``.
+Fine-tuning is off (``fine_tune.mode = "none"``): neat-python has none.
 """
 
 from __future__ import annotations
@@ -65,14 +34,17 @@ _SECTIONS = {
     "DefaultStagnation": StagnationConfig,
     "DefaultReproduction": ReproductionConfig,
 }
-_TOP = {"pop_size", "fitness_criterion", "fitness_threshold", "no_fitness_termination", "reset_on_extinction"}
-_IGNORED = {
-    "NEAT": {"seed"},
-    "DefaultGenome": {"structural_mutation_surer", "enabled_rate_to_true_add", "enabled_rate_to_false_add",
-                      "compatibility_include_node_genes", "compatibility_enable_penalty", "aggregation_default",
-                      "aggregation_options", "aggregation_mutate_rate"},
+_TOP = {"pop_size", "seed", "fitness_criterion", "fitness_threshold", "no_fitness_termination", "reset_on_extinction"}
+# Keys read but without a field of their own: each value is checked by ``_check_value``.
+_CHECKED = {
+    "DefaultGenome": {"compatibility_include_node_genes", "compatibility_enable_penalty",
+                      *(f"time_constant_{item}" for item in ("init_mean", "init_stdev", "init_type", "replace_rate",
+                                                             "mutate_rate", "mutate_power", "max_value", "min_value"))},
     "DefaultReproduction": {"spawn_method"},
 }
+# neat-python redraws an enabled flag 50/50 with its rate; ottorch flips it, with half the rate.
+_HALVED = ("enabled_mutate_rate", "enabled_rate_to_true_add", "enabled_rate_to_false_add")
+_TRUE, _FALSE = ("1", "yes", "true", "on"), ("0", "no", "false", "off")
 
 
 def _value(raw: str, field_type, where: str):
@@ -119,9 +91,16 @@ def from_neat_python(path: str | Path) -> NEATConfig:
         known = top if cls is None else {f.name: f.type for f in fields(cls)}
         for key, raw in parser[section].items():
             where = f"{path}: [{section}] {key}"
-            if key in _IGNORED.get(section, set()):
-                _check_ignored(key, raw.strip(), where)
+            if key in _CHECKED.get(section, set()):
+                _check_value(key, raw.strip(), where, parser[section])
                 continue
+            if key == "structural_mutation_surer":
+                raw = _surer(raw.strip(), where)
+            elif key == "compatibility_excess_coefficient" and raw.strip().lower() == "auto":
+                continue  # the disjoint coefficient, the default below
+            elif key == "enabled_default" and raw.strip().lower() in ("random", "none"):
+                raise ConfigError(f"{where}: a random enabled flag per new connection is not supported; ottorch "
+                                  "creates connections enabled or disabled as enabled_default says (true or false)")
             if key not in known:
                 raise ConfigError(f"{where}: unknown neat-python key")
             value = _value(raw, known[key], where)
@@ -132,6 +111,13 @@ def from_neat_python(path: str | Path) -> NEATConfig:
     genome = values["genome"]
     if genome.get("initial_connection") == "fs_neat":  # neat-python's older name for fs_neat_nohidden
         genome["initial_connection"] = "fs_neat_nohidden"
+    for key in _HALVED:
+        if key in genome:
+            genome[key] /= 2
+    # neat-python's defaults where ottorch's differ
+    genome.setdefault("activation_default", "random")
+    genome.setdefault("aggregation_default", "random")
+    genome.setdefault("structural_mutation_surer", "default")
     genome.setdefault("mutate_per_genome", False)
     genome.setdefault("compatibility_normalize_threshold", 0)
     genome.setdefault("output_activation", None)
@@ -159,11 +145,39 @@ def _target(cls) -> str:
             ReproductionConfig: "reproduction"}[cls]
 
 
-def _check_ignored(key: str, value: str, where: str) -> None:
-    """Keys ottorch cannot honour are accepted only with the value that means "as ottorch does"."""
-    if key in ("aggregation_default", "aggregation_options") and set(value.split()) != {"sum"}:
-        raise ConfigError(f"{where}: only the 'sum' aggregation is supported (ottorch phenotypes are weighted sums)")
-    if key == "aggregation_mutate_rate" and float(value) != 0.0:
-        raise ConfigError(f"{where}: aggregation mutation is not supported (must be 0)")
-    if key == "spawn_method" and value != "smoothed":
-        raise ConfigError(f"{where}: only spawn_method = smoothed is supported")
+def _surer(value: str, where: str) -> str:
+    lowered = value.lower()
+    if lowered in _TRUE or lowered in _FALSE:
+        return "true" if lowered in _TRUE else "false"
+    if lowered == "default":
+        return lowered
+    raise ConfigError(f"{where}: must be true, false or default, got {value!r}")
+
+
+def _check_value(key: str, value: str, where: str, section) -> None:
+    """Keys without an ottorch field are accepted only with the values that mean what ottorch does."""
+    lowered = value.lower()
+    if key == "compatibility_include_node_genes" and lowered not in _FALSE:
+        raise ConfigError(f"{where}: ottorch's compatibility distance is the NEAT paper's, over connection genes "
+                          "only; node genes cannot be included (set it to false)")
+    if key == "compatibility_enable_penalty" and _number(value, where) != 0.0:
+        raise ConfigError(f"{where}: ottorch's compatibility distance has no penalty for matching connections "
+                          "that differ in their enabled flag (the NEAT paper's distance); set it to 0")
+    if key.startswith("time_constant_"):
+        varying = [name for name in ("time_constant_init_stdev", "time_constant_mutate_rate",
+                                     "time_constant_replace_rate")
+                   if name in section and _number(section[name], where) != 0.0]
+        if varying:
+            raise ConfigError(f"{where}: time constants belong to neat-python's CTRNN; ottorch's networks are "
+                              f"discrete-time and have none, so they can only be fixed ({', '.join(varying)} "
+                              "must be 0)")
+    if key == "spawn_method" and lowered != "smoothed":
+        raise ConfigError(f"{where}: only spawn_method = smoothed (neat-python's default) is supported; ottorch "
+                          f"allots offspring to species that way, not {value!r}")
+
+
+def _number(text: str, where: str) -> float:
+    try:
+        return float(text.split()[0] if text.split() else text)
+    except ValueError:
+        raise ConfigError(f"{where}: cannot read {text!r} as a number") from None

@@ -11,6 +11,9 @@ That is exact because both compute the same IEEE operations in the same order:
   nodes by id; feed-forward sources before delayed ones), starting from the first term: the arrays
   add the columns any node of a depth level reads with ``np.add.accumulate``, strictly left to right,
   and an absent connection adds 0, which changes no bit of a non-zero sum;
+- a node that aggregates by anything but a sum runs the same numpy function (``aggregations.py``) on
+  both sides, on its terms as one row; padding changes no bit (it multiplies by 1.0, adds 0.0, or
+  sorts after every term);
 - activations and trigonometry use numpy's functions on both sides, unless the ``math`` module's give
   the same bits on this machine (``scalar_twin``): numpy has its own SIMD ``tanh``, for example.
 """
@@ -24,12 +27,14 @@ import numpy as np
 
 import ottorch
 from ottorch.neat.activations import ACTIVATION_FUNCTIONS
+from ottorch.neat.aggregations import AGGREGATION_FUNCTIONS
 from ottorch.neat.batched import BatchedNetwork, compile_table
-from ottorch.neat.config import ACTIVATIONS
+from ottorch.neat.config import ACTIVATIONS, AGGREGATIONS
 from ottorch.neat.genome import Genome
 from ottorch.neat.table import GenomeTable
 
 _ARRAY_ACTIVATIONS = [ACTIVATION_FUNCTIONS[name][0] for name in ACTIVATIONS]
+_ARRAY_AGGREGATIONS = [AGGREGATION_FUNCTIONS[name][0] for name in AGGREGATIONS]
 
 
 def scalar_twin(array_fn: Callable, math_fn: Callable) -> Callable[[float], float]:
@@ -67,6 +72,17 @@ def _scalar_activation(index: int) -> Callable[[float], float]:
 _SCALAR_ACTIVATIONS = [_scalar_activation(i) for i in range(len(ACTIVATIONS))]
 
 
+def _scalar_aggregation(index: int) -> Callable[[list[float]], float] | None:
+    """The aggregation of a list of terms (None for a sum, which the float policy adds inline)."""
+    if index == 0:
+        return None
+    f = _ARRAY_AGGREGATIONS[index]
+    return lambda terms: float(f(np.array([terms], dtype=np.float64), np.ones((1, len(terms)), dtype=bool))[0])
+
+
+_SCALAR_AGGREGATIONS = [_scalar_aggregation(i) for i in range(len(AGGREGATIONS))]
+
+
 class BatchedPolicy:
     """The networks of ``len(genomes)`` genomes, each run in ``lanes`` independent episodes at once.
 
@@ -94,6 +110,7 @@ class BatchedPolicy:
         response = np.ones((G, N))
         depth = np.zeros((G, N), dtype=np.int64)  # 0: padding, or not evaluated
         act = np.zeros((G, N), dtype=np.int64)
+        agg = np.zeros((G, N), dtype=np.int64)
         at = 0
         for net in networks:
             g, n = net.num_genomes, net.size
@@ -112,12 +129,13 @@ class BatchedPolicy:
             local, position = net.node_at
             depth[at + local, position] = net.node_depth
             act[at + local, position] = net.node_act
+            agg[at + local, position] = net.node_agg
             at += g
         self.genomes = np.concatenate([net.genomes for net in networks])
         self.num_inputs, self.num_outputs, self.columns = I, O, C
         self.lane_genome = np.repeat(np.arange(G), lanes)
         self._weight, self._present = weight, present
-        self._bias, self._depth, self._act = bias, depth, act
+        self._bias, self._depth, self._act, self._agg = bias, depth, act, agg
         self._response = None if (response == 1.0).all() else response
         self._buffer = np.zeros((len(self.lane_genome), K))
         self._index_lanes()
@@ -139,9 +157,10 @@ class BatchedPolicy:
 
     def _index_lanes(self) -> None:
         """Per depth level, the (lane, node) pairs it computes and their terms: the columns any of them
-        reads, weights and presence (columns, pairs), biases, responses and activation groups."""
+        reads, weights and presence (columns, pairs), biases, responses, activation groups and the
+        groups of pairs that do not sum their terms."""
         g = self.lane_genome
-        depth, act = self._depth[g], self._act[g]
+        depth, act, agg = self._depth[g], self._act[g], self._agg[g]
         self.levels = []
         for d in np.unique(depth[depth > 0]).tolist():
             lane, node = np.nonzero(depth == d)
@@ -152,8 +171,11 @@ class BatchedPolicy:
             response = None if self._response is None else self._response[genome, node]
             kinds = act[lane, node]
             groups = [(_ARRAY_ACTIVATIONS[a], kinds == a) for a in np.unique(kinds).tolist()]
+            combine = agg[lane, node]
+            aggregated = [(_ARRAY_AGGREGATIONS[a], combine == a) for a in np.unique(combine).tolist() if a != 0]
             self.levels.append((cols[:, None], lane, self.num_inputs + node, weight,
-                                np.ascontiguousarray(present[:, cols].T), self._bias[genome, node], response, groups))
+                                np.ascontiguousarray(present[:, cols].T), self._bias[genome, node], response, groups,
+                                aggregated))
 
     def __len__(self) -> int:
         return len(self.lane_genome)
@@ -164,14 +186,17 @@ class BatchedPolicy:
             raise ValueError(f"expected observations of shape ({len(buffer)}, {I}), got {obs.shape}")
         buffer[:, :I] = obs
         with np.errstate(all="ignore"):
-            for cols, lane, col, weight, present, bias, response, groups in self.levels:
+            for cols, lane, col, weight, present, bias, response, groups, aggregated in self.levels:
                 # each node's input summed strictly left to right over its columns (accumulate fixes the
                 # order; a sum may add pairwise); an absent connection adds exactly 0, not 0 * value,
                 # which is NaN for an infinite value
                 if len(cols):
-                    z = np.add.accumulate(np.where(present, weight * buffer[lane, cols], 0.0), axis=0)[-1]
+                    terms = weight * buffer[lane, cols]
+                    z = np.add.accumulate(np.where(present, terms, 0.0), axis=0)[-1]
                 else:  # nothing connected at this level: the float sum's 0.0
-                    z = np.zeros(len(lane))
+                    terms, z = np.zeros((0, len(lane))), np.zeros(len(lane))
+                for f, where in aggregated:
+                    z[where] = f(terms[:, where].T, present[:, where].T)
                 if response is not None:
                     z = z * response
                 z = z + bias
@@ -202,7 +227,8 @@ class BatchedPolicy:
                 terms = tuple(zip(sources.tolist(), self._weight[g, node, sources].tolist()))
                 response = 1.0 if self._response is None else float(self._response[g, node])
                 program.append((self.num_inputs + node, terms, float(self._bias[g, node]), response,
-                                _SCALAR_ACTIVATIONS[int(self._act[g, node])]))
+                                _SCALAR_ACTIVATIONS[int(self._act[g, node])],
+                                _SCALAR_AGGREGATIONS[int(self._agg[g, node])]))
         policy = FloatPolicy(program, self.num_inputs, self.num_outputs, self.columns, self.recurrent)
         policy.buffer[:] = self._buffer[lane].tolist()
         return policy
@@ -237,10 +263,13 @@ class FloatPolicy:
             raise ValueError(f"expected {I} observation values, got {len(obs)}")
         buffer = self.buffer
         buffer[:I] = obs
-        for col, terms, bias, response, act in self._program:
-            s = 0.0
-            for j, w in terms:
-                s += w * buffer[j]
+        for col, terms, bias, response, act, aggregate in self._program:
+            if aggregate is None:
+                s = 0.0
+                for j, w in terms:
+                    s += w * buffer[j]
+            else:
+                s = aggregate([w * buffer[j] for j, w in terms])
             buffer[col] = act(s * response + bias)
         if self._recurrent:
             buffer[self._columns:] = buffer[:self._columns]

@@ -14,15 +14,17 @@ from itertools import chain
 
 import numpy as np
 
-from ottorch.neat.config import ACTIVATIONS
+from ottorch.neat.config import ACTIVATIONS, AGGREGATIONS
 from ottorch.neat.genome import ConnectionGene, Genome, NodeGene
 from ottorch.neat.innovation import InnovationTracker
 
 _ACT_INDEX = {name: i for i, name in enumerate(ACTIVATIONS)}
+_AGG_INDEX = {name: i for i, name in enumerate(AGGREGATIONS)}
 CONN_FIELDS = ("c_row", "c_innov", "c_weight", "c_enabled")
-NODE_FIELDS = ("n_row", "n_id", "n_bias", "n_response", "n_act")
+NODE_FIELDS = ("n_row", "n_id", "n_bias", "n_response", "n_act", "n_agg")
 _DTYPES = {"c_row": np.int64, "c_innov": np.int64, "c_weight": np.float64, "c_enabled": bool,
-           "n_row": np.int64, "n_id": np.int64, "n_bias": np.float64, "n_response": np.float64, "n_act": np.int16}
+           "n_row": np.int64, "n_id": np.int64, "n_bias": np.float64, "n_response": np.float64, "n_act": np.int16,
+           "n_agg": np.int16}
 
 
 def segment_index(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -57,6 +59,8 @@ class GenePool:
         self.keys = np.asarray(keys, dtype=np.int64)
         for name in CONN_FIELDS + NODE_FIELDS:
             setattr(self, name, np.asarray(tables.get(name, np.zeros(0)), dtype=_DTYPES[name]))
+        if "n_agg" not in tables:  # every node sums its inputs (and checkpoints older than aggregations)
+            self.n_agg = np.zeros(len(self.n_id), dtype=_DTYPES["n_agg"])
         self._starts: dict[str, np.ndarray] = {}
 
     @classmethod
@@ -119,7 +123,7 @@ class GenePool:
                  for a in ("innovs", "weights", "enabled")]
         node = [np.repeat(index, [len(g.nodes) for g in replacements])]
         node += [list(chain.from_iterable(getattr(g, a) for g in replacements))
-                 for a in ("nodes", "biases", "responses", "acts")]
+                 for a in ("nodes", "biases", "responses", "acts", "aggs")]
         tables = {}
         # One sort for all edited genomes: by row, then innovation (connections) or node id (nodes).
         for fields, columns in ((CONN_FIELDS, conn), (NODE_FIELDS, node)):
@@ -148,9 +152,10 @@ class GenePool:
         conn_in, conn_out, recurrent = tracker.arrays()
         nodes = {-k: NodeGene(-k, "input") for k in range(1, tracker.num_inputs + 1)}
         ns = self.node_slice(row)
-        for k, b, r, a in zip(self.n_id[ns].tolist(), self.n_bias[ns].tolist(), self.n_response[ns].tolist(),
-                              self.n_act[ns].tolist()):
-            nodes[k] = NodeGene(k, "output" if k < tracker.num_outputs else "hidden", ACTIVATIONS[a], b, r)
+        for k, b, r, a, agg in zip(self.n_id[ns].tolist(), self.n_bias[ns].tolist(), self.n_response[ns].tolist(),
+                                   self.n_act[ns].tolist(), self.n_agg[ns].tolist()):
+            nodes[k] = NodeGene(k, "output" if k < tracker.num_outputs else "hidden", ACTIVATIONS[a], b, r,
+                                AGGREGATIONS[agg])
         cs = self.conn_slice(row)
         innovs = self.c_innov[cs]
         connections = {
@@ -173,7 +178,8 @@ class GenePool:
                     c[name].append(value)
             for k in sorted(k for k, node in g.nodes.items() if node.type != "input"):
                 node = g.nodes[k]
-                for name, value in zip(NODE_FIELDS, (row, k, node.bias, node.response, _ACT_INDEX[node.activation])):
+                values = (row, k, node.bias, node.response, _ACT_INDEX[node.activation], _AGG_INDEX[node.aggregation])
+                for name, value in zip(NODE_FIELDS, values):
                     n[name].append(value)
         return cls(np.array([g.key for g in genomes], dtype=np.int64), **c, **n)
 

@@ -57,15 +57,16 @@ class GenerationStats:
 class Population:
     """A NEAT run: genes, species, innovations and the random state, one generation at a time."""
 
-    def __init__(self, config: NEATConfig, seed: int = 0, reporters=(),
+    def __init__(self, config: NEATConfig, seed: int | None = None, reporters=(),
                  solution_test: Callable[[Genome], bool] | None = None) -> None:
         self.config = config
         #: A further test a generation's champion must pass, once it reaches the fitness threshold, for the
         #: run to be solved (e.g. ``task.solves``); the champion that passes becomes ``best_genome``.
         self.solution_test = solution_test
         self._tested: dict[int, bool] = {}
-        self.seed = seed
-        self.rng = np.random.default_rng(seed)
+        #: The run seed: ``seed``, else the config's, else 0.
+        self.seed = seed if seed is not None else config.seed if config.seed is not None else 0
+        self.rng = np.random.default_rng(self.seed)
         self.reporters = ReporterSet(reporters)
         g = config.genome
         self.tracker = InnovationTracker(g.num_inputs, g.num_outputs)

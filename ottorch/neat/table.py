@@ -13,17 +13,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ottorch.neat.config import ACTIVATIONS
+from ottorch.neat.config import ACTIVATIONS, AGGREGATIONS
 from ottorch.neat.genome import ConnectionGene, Genome, NodeGene
 from ottorch.neat.innovation import InnovationTracker
-from ottorch.neat.pool import GenePool, take_segments
+from ottorch.neat.pool import _AGG_INDEX, GenePool, take_segments
 
 _ACT_INDEX = {name: i for i, name in enumerate(ACTIVATIONS)}
 CONN_COLUMNS = ("c_row", "c_innov", "c_in", "c_out", "c_rec", "c_weight", "c_enabled")
-NODE_COLUMNS = ("n_row", "n_id", "n_bias", "n_response", "n_act")
+NODE_COLUMNS = ("n_row", "n_id", "n_bias", "n_response", "n_act", "n_agg")
 _DTYPES = {"c_row": np.int64, "c_innov": np.int64, "c_in": np.int64, "c_out": np.int64, "c_rec": bool,
            "c_weight": np.float64, "c_enabled": bool, "n_row": np.int64, "n_id": np.int64,
-           "n_bias": np.float64, "n_response": np.float64, "n_act": np.int16}
+           "n_bias": np.float64, "n_response": np.float64, "n_act": np.int16, "n_agg": np.int16}
 
 
 @dataclass
@@ -32,7 +32,7 @@ class GenomeTable:
 
     ``c_row`` / ``n_row`` give each gene's genome index (0 .. G-1); ``c_in`` / ``c_out`` are node
     ids (inputs ``-1 .. -num_inputs``, outputs ``0 .. num_outputs-1``); ``n_act`` indexes
-    ``config.ACTIVATIONS``.
+    ``config.ACTIVATIONS`` and ``n_agg`` ``config.AGGREGATIONS``.
     """
 
     keys: np.ndarray
@@ -50,12 +50,20 @@ class GenomeTable:
     n_bias: np.ndarray
     n_response: np.ndarray
     n_act: np.ndarray
+    #: None: every node sums its inputs.
+    n_agg: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.keys = np.asarray(self.keys, dtype=np.int64)
+        if self.n_agg is None:
+            self.n_agg = np.zeros(len(self.n_id), dtype=_DTYPES["n_agg"])
         for name in CONN_COLUMNS + NODE_COLUMNS:
             setattr(self, name, np.asarray(getattr(self, name), dtype=_DTYPES[name]))
         self.num_inputs, self.num_outputs = int(self.num_inputs), int(self.num_outputs)
+        for columns in (CONN_COLUMNS, NODE_COLUMNS):
+            lengths = {name: len(getattr(self, name)) for name in columns}
+            if len(set(lengths.values())) > 1:
+                raise ValueError(f"genome table columns must have equal lengths, got {lengths}")
         self._starts: dict[str, np.ndarray] = {}
 
     def __len__(self) -> int:
@@ -78,7 +86,7 @@ class GenomeTable:
         conn_in, conn_out, recurrent = tracker.arrays()
         return cls(pool.keys, tracker.num_inputs, tracker.num_outputs, pool.c_row, pool.c_innov,
                    conn_in[pool.c_innov], conn_out[pool.c_innov], recurrent[pool.c_innov], pool.c_weight,
-                   pool.c_enabled, pool.n_row, pool.n_id, pool.n_bias, pool.n_response, pool.n_act)
+                   pool.c_enabled, pool.n_row, pool.n_id, pool.n_bias, pool.n_response, pool.n_act, pool.n_agg)
 
     @classmethod
     def from_genomes(cls, genomes: list[Genome]) -> GenomeTable:
@@ -95,7 +103,8 @@ class GenomeTable:
                     c[name].append(value)
             for k in sorted(k for k, node in g.nodes.items() if node.type != "input"):
                 node = g.nodes[k]
-                for name, value in zip(NODE_COLUMNS, (row, k, node.bias, node.response, _ACT_INDEX[node.activation])):
+                values = (row, k, node.bias, node.response, _ACT_INDEX[node.activation], _AGG_INDEX[node.aggregation])
+                for name, value in zip(NODE_COLUMNS, values):
                     n[name].append(value)
         first = genomes[0]
         shapes = {(len(g.input_keys), len(g.output_keys)) for g in genomes}
@@ -110,7 +119,7 @@ class GenomeTable:
 
     @classmethod
     def from_arrays(cls, arrays: dict) -> GenomeTable:
-        missing = {"keys", "num_inputs", "num_outputs", *CONN_COLUMNS, *NODE_COLUMNS} - set(arrays)
+        missing = {"keys", "num_inputs", "num_outputs", *CONN_COLUMNS, *NODE_COLUMNS[:-1]} - set(arrays)
         if missing:
             raise ValueError(f"not a genome table: missing columns {sorted(missing)}")
         return cls(**arrays)
@@ -130,7 +139,7 @@ class GenomeTable:
         for j in range(s[i], s[i + 1]):
             k = int(self.n_id[j])
             nodes[k] = NodeGene(k, "output" if k < self.num_outputs else "hidden", ACTIVATIONS[self.n_act[j]],
-                                float(self.n_bias[j]), float(self.n_response[j]))
+                                float(self.n_bias[j]), float(self.n_response[j]), AGGREGATIONS[self.n_agg[j]])
         s = self.starts("c")
         connections = {
             int(self.c_innov[j]): ConnectionGene(int(self.c_innov[j]), int(self.c_in[j]), int(self.c_out[j]),

@@ -144,10 +144,11 @@ def test_a_genome_with_a_feed_forward_cycle_gets_the_worst_fitness_and_the_reaso
     order = np.lexsort((arrays["c_innov"], arrays["c_row"]))
     for name in ("c_row", "c_innov", "c_in", "c_out", "c_rec", "c_weight", "c_enabled"):
         arrays[name] = arrays[name][order]
-    for name, extra in (("n_row", [0]), ("n_id", [5]), ("n_bias", [0.0]), ("n_response", [1.0]), ("n_act", [0])):
+    for name, extra in (("n_row", [0]), ("n_id", [5]), ("n_bias", [0.0]), ("n_response", [1.0]), ("n_act", [0]),
+                        ("n_agg", [0])):
         arrays[name] = np.concatenate([arrays[name], extra])
     order = np.lexsort((arrays["n_id"], arrays["n_row"]))
-    for name in ("n_row", "n_id", "n_bias", "n_response", "n_act"):
+    for name in ("n_row", "n_id", "n_bias", "n_response", "n_act", "n_agg"):
         arrays[name] = arrays[name][order]
     broken = GenomeTable.from_arrays(arrays)
     task = XORTask()

@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -80,9 +81,23 @@ def test_neat_python_import_errors(tmp_path):
     bad.write_text(text.replace("pop_size", "population_size"))
     with pytest.raises(ConfigError, match=r"\[NEAT\] population_size: unknown neat-python key"):
         NEATConfig.from_neat_python(bad)
-    bad.write_text(text.replace("aggregation_default     = sum", "aggregation_default     = product"))
-    with pytest.raises(ConfigError, match="only the 'sum' aggregation"):
-        NEATConfig.from_neat_python(bad)
+    # neat-python keys whose values ottorch cannot honour: the error names the key and says why
+    for old, replacement, message in (
+            ("aggregation_default     = sum", "aggregation_default     = softmax", "aggregation_default 'softmax'"),
+            ("structural_mutation_surer      = default", "structural_mutation_surer      = maybe",
+             "structural_mutation_surer: must be true, false or default"),
+            ("enabled_default         = True", "enabled_default         = random",
+             "enabled_default: a random enabled flag per new connection is not supported"),
+            ("min_species_size", "spawn_method = proportional\nmin_species_size", "spawn_method: only spawn_method"),
+            ("feed_forward", "compatibility_include_node_genes = true\nfeed_forward",
+             "compatibility_include_node_genes: ottorch's compatibility distance is the NEAT paper's"),
+            ("feed_forward", "compatibility_enable_penalty = 1.0\nfeed_forward",
+             "compatibility_enable_penalty: ottorch's compatibility distance has no penalty"),
+            ("feed_forward", "time_constant_mutate_rate = 0.1\nfeed_forward",
+             "time_constant_mutate_rate: time constants belong to neat-python's CTRNN")):
+        bad.write_text(text.replace(old, replacement))
+        with pytest.raises(ConfigError, match=re.escape(message)):
+            NEATConfig.from_neat_python(bad)
     bad.write_text(text + "\n[DefaultSomething]\nx = 1\n")
     with pytest.raises(ConfigError, match=r"unknown section \[DefaultSomething\]"):
         NEATConfig.from_neat_python(bad)
@@ -94,7 +109,7 @@ def test_neat_python_import_errors(tmp_path):
 
 
 def test_neat_python_response_init_keys_are_read_and_honoured(tmp_path):
-    text = (DATA / "neat_python_xor.ini").read_text()
+    text = (DATA / "neat_python_xor.ini").read_text().replace("response_init_type             = gaussian\n", "")
     ini = tmp_path / "responses.ini"
     for kind in ("gaussian", "uniform"):
         ini.write_text(text.replace("response_init_stdev     = 0.0",
@@ -123,7 +138,7 @@ def test_neat_python_fs_neat_modes(tmp_path):
     ini = tmp_path / "fs.ini"
     for given, read in (("fs_neat", "fs_neat_nohidden"), ("fs_neat_hidden", "fs_neat_hidden"),
                         ("partial_nodirect 0.5", "partial_nodirect 0.5")):
-        ini.write_text(text.replace("initial_connection      = full_direct", f"initial_connection      = {given}"))
+        ini.write_text(text.replace("initial_connection      = full\n", f"initial_connection      = {given}\n"))
         assert NEATConfig.from_neat_python(ini).genome.initial_connection == read
 
 

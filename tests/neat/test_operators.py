@@ -1,5 +1,7 @@
 """NEAT operators: innovation tracking, each mutation, crossover and compatibility distance."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -149,7 +151,10 @@ def test_delete_connection_and_node_prune_dangling_nodes():
     empty, _, empty_tracker = make(1, initial_connection="unconnected")
     lists = GeneLists.of(empty, 0)
     assert not delete_connection(lists, rng, empty_tracker) and not delete_node(lists, rng, empty_tracker)
-    assert not add_node(lists, cfg, rng, empty_tracker)
+    # without connections, a "surer" config adds a connection instead of a node; otherwise nothing changes
+    assert not add_node(lists, replace(cfg, structural_mutation_surer="false"), rng, empty_tracker)
+    assert not lists.innovs
+    assert add_node(lists, cfg, rng, empty_tracker) and len(lists.innovs) == 1 and lists.nodes == [0]
 
 
 def test_weight_mutation_perturbs_or_replaces():
