@@ -11,8 +11,8 @@ from 1.0) and every other function 0.
 - ``sum``, ``mean``: the terms added left to right (``np.add.accumulate``, as the float policy does);
 - ``product``: multiplied left to right; its derivative is the product of the other terms, so a zero
   term still passes gradient to the others;
-- ``max``, ``min``, ``maxabs`` (the term of largest magnitude, sign kept): the first such term gets
-  the whole gradient;
+- ``max``, ``min``, ``maxabs`` (the term of largest magnitude, sign kept): the first such term (or the
+  first NaN) is chosen and gets the whole gradient;
 - ``median``: the middle term, or the mean of the two middle terms of an even count (neat-python's
   ``median2``); the gradient goes to the term(s) chosen.
 """
@@ -69,13 +69,18 @@ def _one_hot(terms: np.ndarray, index: np.ndarray, present: np.ndarray) -> np.nd
     return out
 
 
-def _selector(key: Callable[[np.ndarray, np.ndarray], np.ndarray]):
-    """``(f, df)`` of an aggregation that returns the term where ``key(terms, mask)`` is largest."""
+def _selector(key: Callable[[np.ndarray], np.ndarray]):
+    """``(f, df)`` of an aggregation that returns the first term whose ``key`` is the largest among the
+    present terms (a NaN key counts as the largest, as in ``np.max``). Padding never takes part, so the
+    choice does not depend on how a row is padded."""
 
     def where_(terms, mask):
-        scores = key(terms, mask)
-        index = np.argmax(scores, axis=-1) if terms.shape[-1] else np.zeros(terms.shape[:-1], dtype=np.int64)
-        return index, _count(terms, mask) > 0
+        mask = np.broadcast_to(mask, terms.shape)
+        keys = np.where(mask, key(terms), -np.inf)
+        best = keys.max(axis=-1, keepdims=True) if terms.shape[-1] else keys[..., :1]
+        chosen = mask & np.where(np.isnan(best), np.isnan(keys), keys == best)
+        index = np.argmax(chosen, axis=-1) if terms.shape[-1] else np.zeros(terms.shape[:-1], dtype=np.int64)
+        return index, mask.any(axis=-1)
 
     return (lambda terms, mask: _pick(terms, *where_(terms, mask)),
             lambda terms, mask: _one_hot(terms, *where_(terms, mask)))
@@ -83,8 +88,8 @@ def _selector(key: Callable[[np.ndarray, np.ndarray], np.ndarray]):
 
 def _median_index(terms: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The positions of the lower and upper middle terms, and the term counts."""
-    # padding sorts last (NaN sorts after every number, +inf included)
-    order = np.argsort(np.where(mask, terms, np.nan), axis=-1, kind="stable")
+    # present terms first, in value order (NaN after +inf), then padding
+    order = np.lexsort((terms, ~np.broadcast_to(mask, terms.shape)), axis=-1)
     k = _count(terms, mask)
     upper = np.take_along_axis(order, (k // 2)[..., None], axis=-1)[..., 0] if terms.shape[-1] else k * 0
     lower = np.take_along_axis(order, np.maximum((k - 1) // 2, 0)[..., None], axis=-1)[..., 0] \
@@ -106,9 +111,9 @@ def _d_median(terms: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return _one_hot(terms, upper, odd) + 0.5 * (_one_hot(terms, lower, even) + _one_hot(terms, upper, even))
 
 
-_max = _selector(lambda t, m: np.where(m, t, -np.inf))
-_min = _selector(lambda t, m: np.where(m, -t, -np.inf))
-_maxabs = _selector(lambda t, m: np.where(m, np.abs(t), -1.0))
+_max = _selector(lambda t: t)
+_min = _selector(lambda t: -t)
+_maxabs = _selector(np.abs)
 
 AGGREGATION_FUNCTIONS: dict[str, tuple[Callable, Callable]] = {
     "sum": (_total, lambda terms, mask: np.broadcast_to(mask, terms.shape).astype(terms.dtype)),

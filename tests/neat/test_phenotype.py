@@ -20,6 +20,7 @@ from ottorch.neat import (
     evaluation_seed,
     reference_forward,
 )
+from ottorch.neat.config import AGGREGATIONS
 from ottorch.neat.initial import initial_pool
 from ottorch.neat.mutation import mutate
 from ottorch.neat.tasks.supervised import XORTask
@@ -31,7 +32,8 @@ ACTS = ("sigmoid", "tanh", "relu", "identity", "sin", "gauss", "abs", "softplus"
 def evolved_genomes(feed_forward=True, n=12, generations=10):
     cfg = GenomeConfig(num_inputs=3, num_outputs=2, num_hidden=1, feed_forward=feed_forward, node_add_prob=0.5,
                        conn_add_prob=0.8, activation_options=ACTS, activation_mutate_rate=0.3,
-                       enabled_mutate_rate=0.05, response_mutate_rate=0.2, response_mutate_power=0.3)
+                       enabled_mutate_rate=0.05, response_mutate_rate=0.2, response_mutate_power=0.3,
+                       aggregation_options=AGGREGATIONS, aggregation_mutate_rate=0.3)
     tracker = InnovationTracker(3, 2)
     rng = np.random.default_rng(0)
     pool = initial_pool(n, cfg, rng, tracker)

@@ -1,5 +1,6 @@
 """Controllers stepped one observation at a time: ``BatchedPolicy`` on arrays and ``FloatPolicy`` on
-floats give the same bits, whatever the genome (every activation, recurrent edges, overflowing nodes)."""
+floats give the same bits, whatever the genome (every activation and aggregation, recurrent edges,
+overflowing nodes)."""
 
 import math
 
@@ -10,16 +11,18 @@ import ottorch
 from ottorch.neat import Population
 from ottorch.neat.batch_eval import TableResults
 from ottorch.neat.batched import compile_table
-from ottorch.neat.config import ACTIVATIONS, GenomeConfig, NEATConfig
+from ottorch.neat.config import ACTIVATIONS, AGGREGATIONS, GenomeConfig, NEATConfig
 from ottorch.neat.phenotype import compile_genome
 from ottorch.neat.policy import BatchedPolicy, FloatPolicy, scalar_twin
 
 
 def mixed_table(seed=0, generations=5):
-    """Recurrent genomes with hidden nodes of every activation, after a few generations of mutation."""
+    """Recurrent genomes with hidden nodes of every activation and aggregation, after a few generations of
+    mutation."""
     cfg = NEATConfig(pop_size=120, genome=GenomeConfig(
         num_inputs=3, num_outputs=2, feed_forward=False, activation_options=tuple(ACTIVATIONS),
-        activation_mutate_rate=0.5, node_add_prob=0.5, conn_add_prob=0.8))
+        activation_mutate_rate=0.5, node_add_prob=0.5, conn_add_prob=0.8, aggregation_options=AGGREGATIONS,
+        aggregation_mutate_rate=0.2))
     pop = Population(cfg, seed=seed)
     rng = np.random.default_rng(seed)
     for _ in range(generations):
