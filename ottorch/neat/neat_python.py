@@ -4,7 +4,8 @@ Every key neat-python 2.0 reads from ``[NEAT]``, ``[DefaultGenome]``, ``[Default
 ``[DefaultStagnation]`` and ``[DefaultReproduction]`` is read, plus the keys its development version
 documents (target_num_species, compatibility_excess_coefficient, spawn_method, ...). A key maps onto the
 ``NEATConfig`` field of the same name, converted where the two libraries phrase it differently
-(mutation rates per gene; enabled-flag mutation, which neat-python phrases as a 50/50 redraw). A key
+(mutation rates per gene, and how a mutating value is perturbed or replaced; enabled-flag
+mutation, which neat-python phrases as a 50/50 redraw). A key
 whose value ottorch cannot honour raises ``ConfigError`` naming the key and saying why, and so does a
 key neat-python does not have. ``docs/neat.md`` lists every key with what neat-python and ottorch do.
 
@@ -114,6 +115,8 @@ def from_neat_python(path: str | Path) -> NEATConfig:
     for key in _HALVED:
         if key in genome:
             genome[key] /= 2
+    for attribute in ("weight", "bias", "response"):
+        _convert_mutation_rates(genome, attribute)
     # neat-python's defaults where ottorch's differ
     genome.setdefault("activation_default", "random")
     genome.setdefault("aggregation_default", "random")
@@ -143,6 +146,19 @@ def from_neat_python(path: str | Path) -> NEATConfig:
 def _target(cls) -> str:
     return {GenomeConfig: "genome", SpeciesConfig: "species", StagnationConfig: "stagnation",
             ReproductionConfig: "reproduction"}[cls]
+
+
+def _convert_mutation_rates(genome: dict, attribute: str) -> None:
+    """neat-python draws one number per gene: below ``mutate_rate`` the value is perturbed, below
+    ``mutate_rate + replace_rate`` replaced. ottorch picks the mutating genes with ``mutate_rate``, then
+    replaces a ``replace_rate`` fraction of them: the same distribution after this conversion."""
+    defaults = GenomeConfig()
+    mutate = genome.get(f"{attribute}_mutate_rate", getattr(defaults, f"{attribute}_mutate_rate"))
+    replace = genome.get(f"{attribute}_replace_rate", getattr(defaults, f"{attribute}_replace_rate"))
+    perturbed = min(max(mutate, 0.0), 1.0)
+    replaced = min(1.0, max(mutate, 0.0) + max(replace, 0.0)) - perturbed
+    genome[f"{attribute}_mutate_rate"] = perturbed + replaced
+    genome[f"{attribute}_replace_rate"] = replaced / (perturbed + replaced) if perturbed + replaced else 0.0
 
 
 def _surer(value: str, where: str) -> str:
