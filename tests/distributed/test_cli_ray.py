@@ -110,3 +110,14 @@ def test_resume_after_the_ray_driver_is_killed_equals_the_uninterrupted_run(loca
     assert main(["--resume", str(killed), "--backend", "serial", "--generations", "8", "--quiet"]) == 0
     assert json.loads((killed / "result.json").read_text())["generations"] == 8
     assert json.loads((killed / "run.json").read_text())["address"] is None
+
+
+def test_the_neat_python_xor_example_solves_on_ray_as_serially(local_ray, tmp_path):
+    ini = Path(__file__).parents[1] / "neat" / "data" / "neat_python_xor.ini"
+    common = ["xor", "--config", str(ini), "--fine-tune", "none", "--seed", "0", "--generations", "300", "--quiet"]
+    assert main([*common, "--backend", "ray", "--workers", "2", "--out", str(tmp_path / "ray")]) == 0
+    assert main([*common, "--backend", "serial", "--out", str(tmp_path / "serial")]) == 0
+    ray_run, serial = (json.loads((tmp_path / d / "result.json").read_text()) for d in ("ray", "serial"))
+    assert ray_run["solved"] and ray_run["test_metric"]["accuracy"] == 1.0
+    for key in ("best_fitness", "evaluations", "generations", "champion"):
+        assert ray_run[key] == serial[key]
