@@ -44,6 +44,9 @@ class GenomeConfig:
     initial_connection: str = "full_direct"
     #: False allows recurrent (delay-1) connections, including self-loops.
     feed_forward: bool = True
+    #: Whether an output node can be the source of a new connection (the NEAT paper's networks allow it;
+    #: neat-python 2.0 draws sources from inputs and hidden nodes only, and its imported configs say so).
+    output_sources: bool = True
     #: A new node's activation; "random" draws it from activation_options.
     activation_default: str = "sigmoid"
     activation_options: tuple[str, ...] = ("sigmoid",)

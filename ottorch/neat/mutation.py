@@ -220,7 +220,8 @@ def add_node(g: GeneLists, cfg: GenomeConfig, rng: np.random.Generator, tracker:
 
 
 def add_connection(g: GeneLists, cfg: GenomeConfig, rng: np.random.Generator, tracker: InnovationTracker) -> bool:
-    """Connect a random source (input, hidden or output) to a random hidden or output node.
+    """Connect a random source (input, hidden, or output unless ``output_sources`` is off) to a random
+    hidden or output node.
 
     An existing gene is enabled instead when the config is "surer" (else nothing changes). An edge that
     would close a cycle is rejected in feed-forward genomes and becomes a recurrent (delay-1) edge
@@ -228,8 +229,9 @@ def add_connection(g: GeneLists, cfg: GenomeConfig, rng: np.random.Generator, tr
     """
     if not g.nodes:
         return False
-    source = int(rng.integers(tracker.num_inputs + len(g.nodes)))  # inputs first, then g.nodes
-    in_node = -(source + 1) if source < tracker.num_inputs else g.nodes[source - tracker.num_inputs]
+    sources = g.nodes if cfg.output_sources else [n for n in g.nodes if n >= tracker.num_outputs]
+    source = int(rng.integers(tracker.num_inputs + len(sources)))  # inputs first, then the nodes
+    in_node = -(source + 1) if source < tracker.num_inputs else sources[source - tracker.num_inputs]
     out_node = g.nodes[int(rng.integers(len(g.nodes)))]
     conn_in, conn_out, conn_recurrent = tracker.conn_in, tracker.conn_out, tracker.conn_recurrent
     for i, innovation in enumerate(g.innovs):

@@ -121,6 +121,7 @@ def from_neat_python(path: str | Path) -> NEATConfig:
     genome.setdefault("activation_default", "random")
     genome.setdefault("aggregation_default", "random")
     genome.setdefault("structural_mutation_surer", "default")
+    genome.setdefault("output_sources", False)
     genome.setdefault("mutate_per_genome", False)
     genome.setdefault("compatibility_normalize_threshold", 0)
     genome.setdefault("output_activation", None)

@@ -155,6 +155,7 @@ def test_every_key_maps_onto_the_config(own_ini):
     assert (g.compatibility_disjoint_coefficient, g.compatibility_excess_coefficient) == (1.1, 1.1)  # "auto"
     assert g.compatibility_weight_coefficient == 0.6
     assert (g.single_structural_mutation, g.structural_mutation_surer) == (True, "true")
+    assert not g.output_sources  # neat-python 2.0 draws new connections' sources from inputs and hidden nodes
     assert (g.activation_default, g.activation_options) == ("random", ("sigmoid", "tanh", "relu", "gauss"))
     assert (g.aggregation_default, g.aggregation_options, g.aggregation_mutate_rate) == ("random", AGGREGATIONS, 0.3)
     assert (g.bias_init_mean, g.bias_init_type, g.bias_mutate_power, g.bias_max_value) == (0.1, "uniform", 0.4, 20.0)
@@ -270,6 +271,17 @@ def test_surer_mutations_enable_an_existing_connection_or_leave_it():
         assert any(lists.enabled) == expected, surer
     with pytest.raises(ConfigError, match="structural_mutation_surer"):
         NEATConfig(genome=GenomeConfig(structural_mutation_surer="sometimes"))
+
+
+def test_new_connections_start_at_outputs_only_when_output_sources_is_on():
+    pool, cfg, tracker = make(1, num_hidden=0, initial_connection="unconnected", feed_forward=False)
+    for allowed in (True, False):
+        lists = GeneLists.of(pool, 0)
+        rng = np.random.default_rng(0)
+        for _ in range(30):
+            add_connection(lists, replace(cfg, output_sources=allowed), rng, tracker)
+        sources = {a for a, _, _ in lists.edges(tracker)}
+        assert (0 in sources) == allowed and {-1, -2} <= sources
 
 
 def test_the_config_seed_is_the_run_seed_unless_one_is_given(tmp_path, own_ini):
