@@ -2,9 +2,10 @@
 program is missing.
 
 Inputs sit on the top rank and outputs on the bottom one, hidden nodes in between by feed-forward
-depth; nodes are labelled with their key and activation. Enabled edges are solid, disabled ones grey
-and dotted, recurrent (delay-1) edges dashed (curved in the matplotlib drawing); an edge's width grows
-with |weight| and its colour shows the sign (blue positive, red negative).
+depth; nodes are labelled with their key and activation (and aggregation, unless a sum). Enabled
+edges are solid, disabled ones grey and dotted, recurrent (delay-1) edges dashed (curved in the
+matplotlib drawing); an edge's width grows with |weight| and its colour shows the sign (blue
+positive, red negative).
 """
 
 from __future__ import annotations
@@ -14,6 +15,13 @@ import sys
 
 from ottorch.neat.genome import Genome
 from ottorch.neat.phenotype import layer_order
+
+
+def _label(node, name: str) -> str:
+    """A node's name, then (not for inputs) its activation and any aggregation other than a sum."""
+    if node.type == "input":
+        return name
+    return f"{name}\n{node.activation}" + ("" if node.aggregation == "sum" else f"\n{node.aggregation}")
 
 
 def _quote(text: str) -> str:
@@ -27,9 +35,7 @@ def to_dot(genome: Genome, node_names: dict[int, str] | None = None, show_disabl
              '  node [fontname="Helvetica", fontsize=10];', '  edge [arrowsize=0.6];']
 
     def label(k: int) -> str:
-        n = genome.nodes[k]
-        name = names.get(k, str(k))
-        return name if n.type == "input" else f"{name}\\n{n.activation}"
+        return _label(genome.nodes[k], names.get(k, str(k))).replace("\n", "\\n")
 
     lines.append("  { rank=source; " + " ".join(
         f'n{_id(k)} [label={_quote(label(k))}, shape=box, style=filled, fillcolor="#dbeafe"];'
@@ -104,7 +110,7 @@ def plot_genome(genome: Genome, path: str | os.PathLike, node_names: dict[int, s
     fills = {"input": "#dbeafe", "output": "#dcfce7"}
     for k, (x, y) in where.items():
         node = genome.nodes[k]
-        text = names.get(k, str(k)) if node.type == "input" else f"{names.get(k, k)}\n{node.activation}"
+        text = _label(node, names.get(k, str(k)))
         ax.text(x, y, text, ha="center", va="center", fontsize=8, zorder=2,
                 bbox={"boxstyle": "round" if node.type != "input" else "square", "fc": fills.get(node.type, "white"),
                       "ec": "#333333"})

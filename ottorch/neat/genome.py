@@ -1,7 +1,7 @@
 """``Genome``: one network's genes, as NEAT defines them, in a compact form for I/O and phenotypes.
 
-Node genes carry a key, a type, an activation, a bias and a response (aggregation is always a
-weighted sum, so the phenotype can be a matmul). Connection genes carry an innovation number, the
+Node genes carry a key, a type, an activation, a bias, a response and an aggregation (how the node
+combines its weighted inputs: ``config.AGGREGATIONS``). Connection genes carry an innovation number, the
 in/out node keys, a weight, an enabled flag and a recurrent flag (a delay-1 edge). A population is
 stored as a ``GenePool`` (dense arrays); ``Genome`` is what leaves it: to workers, to checkpoints,
 to the phenotype compiler and to the drawing code. It is plain data and JSON-serialisable.

@@ -69,7 +69,7 @@ def _value(raw: str, field_type, where: str):
 
 
 def from_neat_python(path: str | Path) -> NEATConfig:
-    """``NEATConfig`` equivalent to the neat-python INI file at ``path`` (see the module table)."""
+    """``NEATConfig`` equivalent to the neat-python INI file at ``path`` (``docs/neat.md`` lists every key)."""
     parser = configparser.ConfigParser(inline_comment_prefixes=("#", ";"))
     try:
         read = parser.read(path)

@@ -300,3 +300,12 @@ def test_the_neat_python_xor_example_solves_xor_unchanged(tmp_path):
                     "--generations", "300", "--seed", "0", "--out", str(out), "--quiet"]) == 0
     result = json.loads((out / "result.json").read_text())
     assert result["solved"] and result["test_metric"]["accuracy"] == 1.0
+
+
+def test_drawings_name_aggregations_other_than_sum(own_ini):
+    from ottorch.neat.draw import to_dot
+
+    pop = Population(NEATConfig.from_neat_python(own_ini))
+    genome = next(pop.pool.genome(r, pop.tracker) for r in range(len(pop.pool))
+                  if any(n.aggregation == "median" for n in pop.pool.genome(r, pop.tracker).nodes.values()))
+    assert "median" in to_dot(genome) and "\\nsum" not in to_dot(genome)
