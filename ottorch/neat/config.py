@@ -110,6 +110,13 @@ class GenomeConfig:
     compatibility_weight_coefficient: float = 0.4
     #: Genomes smaller than this are not normalised by their size (N = 1), as in the NEAT paper.
     compatibility_normalize_threshold: int = 20
+    #: "paper": the NEAT paper's distance over connection genes, c1 E / N + c2 D / N + c3 W (mean weight
+    #: difference of matching genes); "neat-python": neat-python's, over node and connection genes
+    #: (``distance_neat_python.py``), which the two keys below adjust.
+    compatibility_distance: str = "paper"
+    compatibility_include_node_genes: bool = True
+    #: Added to a matching connection pair's difference when one is enabled and the other not.
+    compatibility_enable_penalty: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -292,6 +299,8 @@ def _validate(cfg: NEATConfig) -> None:
          f"genome.aggregation_default {g.aggregation_default!r} is not random or one of {', '.join(AGGREGATIONS)}"),
         (len(g.aggregation_options) > 0 and all(a in AGGREGATIONS for a in g.aggregation_options),
          f"genome.aggregation_options {g.aggregation_options} must be aggregations of {', '.join(AGGREGATIONS)}"),
+        (g.compatibility_distance in ("paper", "neat-python"),
+         f"genome.compatibility_distance must be paper or neat-python, got {g.compatibility_distance!r}"),
         (g.structural_mutation_surer in ("true", "false", "default"),
          f"genome.structural_mutation_surer must be true, false or default, got {g.structural_mutation_surer!r}"),
         (g.output_activation is None or g.output_activation in ACTIVATIONS,

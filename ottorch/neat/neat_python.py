@@ -38,8 +38,7 @@ _SECTIONS = {
 _TOP = {"pop_size", "seed", "fitness_criterion", "fitness_threshold", "no_fitness_termination", "reset_on_extinction"}
 # Keys read but without a field of their own: each value is checked by ``_check_value``.
 _CHECKED = {
-    "DefaultGenome": {"compatibility_include_node_genes", "compatibility_enable_penalty",
-                      *(f"time_constant_{item}" for item in ("init_mean", "init_stdev", "init_type", "replace_rate",
+    "DefaultGenome": {*(f"time_constant_{item}" for item in ("init_mean", "init_stdev", "init_type", "replace_rate",
                                                              "mutate_rate", "mutate_power", "max_value", "min_value"))},
     "DefaultReproduction": {"spawn_method"},
 }
@@ -122,6 +121,7 @@ def from_neat_python(path: str | Path) -> NEATConfig:
     genome.setdefault("aggregation_default", "random")
     genome.setdefault("structural_mutation_surer", "default")
     genome.setdefault("output_sources", False)
+    genome.setdefault("compatibility_distance", "neat-python")
     genome.setdefault("mutate_per_genome", False)
     genome.setdefault("compatibility_normalize_threshold", 0)
     genome.setdefault("output_activation", None)
@@ -174,12 +174,6 @@ def _surer(value: str, where: str) -> str:
 def _check_value(key: str, value: str, where: str, section) -> None:
     """Keys without an ottorch field are accepted only with the values that mean what ottorch does."""
     lowered = value.lower()
-    if key == "compatibility_include_node_genes" and lowered not in _FALSE:
-        raise ConfigError(f"{where}: ottorch's compatibility distance is the NEAT paper's, over connection genes "
-                          "only; node genes cannot be included (set it to false)")
-    if key == "compatibility_enable_penalty" and _number(value, where) != 0.0:
-        raise ConfigError(f"{where}: ottorch's compatibility distance has no penalty for matching connections "
-                          "that differ in their enabled flag (the NEAT paper's distance); set it to 0")
     if key.startswith("time_constant_"):
         varying = [name for name in ("time_constant_init_stdev", "time_constant_mutate_rate",
                                      "time_constant_replace_rate")

@@ -14,12 +14,15 @@ import numpy as np
 
 from ottorch.neat.config import GenomeConfig, SpeciesConfig
 from ottorch.neat.distance import GeneSets, PairStructure, StructureIndex, genes, pair_distances, structure_groups
-from ottorch.neat.pool import GenePool, segment_index
+from ottorch.neat.distance_neat_python import DenseNearest
+from ottorch.neat.pool import CONN_FIELDS, NODE_FIELDS, GenePool, segment_index
 
 
 @dataclass
 class Species:
-    """A niche: its representative's genes, its members (rows of the current pool) and history."""
+    """A niche: its representative's genes, its members (rows of the current pool) and history.
+    ``rep_genes`` (a one-row pool) holds every gene of the representative, which neat-python's
+    distance compares; the NEAT paper's needs only the connection genes' innovations and weights."""
 
     key: int
     created: int
@@ -30,22 +33,30 @@ class Species:
     best_fitness: float = -np.inf
     fitness_history: list[float] = field(default_factory=list)
     adjusted_fitness: float = 0.0
+    rep_genes: GenePool | None = None
 
     def to_dict(self) -> dict:
-        return {
+        out = {
             "key": self.key, "created": self.created, "members": self.members.tolist(),
             "rep_innovations": self.rep_innovs.tolist(), "rep_weights": self.rep_weights.tolist(),
             "last_improved": self.last_improved, "best_fitness": _json_float(self.best_fitness),
             "fitness_history": [_json_float(f) for f in self.fitness_history],
             "adjusted_fitness": self.adjusted_fitness,
         }
+        if self.rep_genes is not None:
+            out["rep_genes"] = {name: self.rep_genes.arrays()[name].tolist() for name in CONN_FIELDS + NODE_FIELDS}
+        return out
 
     @classmethod
     def from_dict(cls, d: dict) -> Species:
+        rep_genes = None
+        if "rep_genes" in d:
+            columns = {name: np.asarray(v) for name, v in d["rep_genes"].items()}
+            rep_genes = GenePool(np.zeros(1, dtype=np.int64), **columns)
         return cls(d["key"], d["created"], np.asarray(d["rep_innovations"], dtype=np.int64),
                    np.asarray(d["rep_weights"], dtype=np.float64), np.asarray(d["members"], dtype=np.int64),
                    d["last_improved"], _from_json_float(d["best_fitness"]),
-                   [_from_json_float(f) for f in d["fitness_history"]], d["adjusted_fitness"])
+                   [_from_json_float(f) for f in d["fitness_history"]], d["adjusted_fitness"], rep_genes)
 
 
 def _json_float(x: float):
@@ -70,16 +81,22 @@ class SpeciesSet:
         n = len(pool)
         owner = np.full(n, -1, dtype=np.int64)
         survivors: dict[int, Species] = {}
-        keys = sorted(self.species)
-        span = int(max([pool.c_innov.max(initial=-1)] + [self.species[k].rep_innovs.max(initial=-1) for k in keys])) + 2
-        near = _Nearest(pool, span, genome_cfg)
         # Existing species, oldest first, claim the genome closest to their old representative.
-        keys = keys[:n]
-        old = GeneSets.of_list([(self.species[k].rep_innovs, self.species[k].rep_weights) for k in keys], span)
-        rep_rows = near.claim_closest(old, owner, keys)
+        keys = sorted(self.species)[:n]
+        dense = genome_cfg.compatibility_distance == "neat-python"
+        if dense:
+            near = DenseNearest(pool, [self._rep_genes(self.species[k]) for k in keys], genome_cfg)
+            rep_rows = near.claim_closest(owner, keys)
+        else:
+            span = int(max([pool.c_innov.max(initial=-1)]
+                           + [self.species[k].rep_innovs.max(initial=-1) for k in keys])) + 2
+            near = _Nearest(pool, span, genome_cfg)
+            old = GeneSets.of_list([(self.species[k].rep_innovs, self.species[k].rep_weights) for k in keys], span)
+            rep_rows = near.claim_closest(old, owner, keys)
         for key, best in zip(keys, rep_rows):
             s = self.species[key]
             s.rep_innovs, s.rep_weights = genes(pool, best)
+            s.rep_genes = pool.take(np.array([best])) if dense else None
             survivors[key] = s
         # Everyone else joins the closest compatible existing species...
         free = np.flatnonzero(owner < 0)
@@ -89,7 +106,8 @@ class SpeciesSet:
             owner[free[fits]] = np.asarray(keys)[closest[fits]]
         # ...or, in row order, founds a new species that the later ones may join.
         for founder, members in near.found(np.flatnonzero(owner < 0), self.threshold):
-            s = Species(self.next_key, generation, *genes(pool, founder), last_improved=generation)
+            s = Species(self.next_key, generation, *genes(pool, founder), last_improved=generation,
+                        rep_genes=pool.take(np.array([founder])) if dense else None)
             self.next_key += 1
             owner[members] = s.key
             survivors[s.key] = s
@@ -99,6 +117,15 @@ class SpeciesSet:
             survivors[key].members = by_owner[lo:hi]
         self.species = {k: s for k, s in sorted(survivors.items()) if s.members.size}
         self._adapt_threshold()
+
+    @staticmethod
+    def _rep_genes(s: Species) -> GenePool:
+        """A representative's genes as a one-row pool (connection genes only when the species was made
+        under the NEAT paper's distance, which keeps nothing else)."""
+        if s.rep_genes is not None:
+            return s.rep_genes
+        return GenePool(np.zeros(1, dtype=np.int64), c_row=np.zeros(len(s.rep_innovs)), c_innov=s.rep_innovs,
+                        c_weight=s.rep_weights, c_enabled=np.ones(len(s.rep_innovs), dtype=bool))
 
     def _adapt_threshold(self) -> None:
         target = self.cfg.target_num_species

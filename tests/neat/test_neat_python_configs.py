@@ -309,3 +309,93 @@ def test_drawings_name_aggregations_other_than_sum(own_ini):
     genome = next(pop.pool.genome(r, pop.tracker) for r in range(len(pop.pool))
                   if any(n.aggregation == "median" for n in pop.pool.genome(r, pop.tracker).nodes.values()))
     assert "median" in to_dot(genome) and "\\nsum" not in to_dot(genome)
+
+
+# ----------------------------------------------------------------------------- neat-python's distance
+
+
+def reference_distance(a, b, cfg):
+    """neat-python 2.0's ``DefaultGenome.distance`` written out on ``Genome`` objects (connection genes
+    matched by innovation; excess genes weighted like disjoint ones unless the coefficients differ)."""
+    c1, c2, c3 = (cfg.compatibility_excess_coefficient, cfg.compatibility_disjoint_coefficient,
+                  cfg.compatibility_weight_coefficient)
+    total = 0.0
+    if cfg.compatibility_include_node_genes:
+        mine = {k: n for k, n in a.nodes.items() if n.type != "input"}
+        theirs = {k: n for k, n in b.nodes.items() if n.type != "input"}
+        if mine or theirs:
+            homologous = sum(abs(n.bias - theirs[k].bias) + abs(n.response - theirs[k].response)
+                             + (n.activation != theirs[k].activation) + (n.aggregation != theirs[k].aggregation)
+                             for k, n in mine.items() if k in theirs)
+            disjoint = len(set(mine) ^ set(theirs))
+            total += (c3 * homologous + c2 * disjoint) / max(len(mine), len(theirs))
+    if a.connections or b.connections:
+        homologous = sum(abs(c.weight - b.connections[i].weight)
+                         + cfg.compatibility_enable_penalty * (c.enabled != b.connections[i].enabled)
+                         for i, c in a.connections.items() if i in b.connections)
+        last_a, last_b = max(a.connections, default=-1), max(b.connections, default=-1)
+        only_a, only_b = set(a.connections) - set(b.connections), set(b.connections) - set(a.connections)
+        excess = sum(i > last_b for i in only_a) + sum(i > last_a for i in only_b)
+        disjoint = len(only_a) + len(only_b) - excess
+        total += (c3 * homologous + c2 * disjoint + c1 * excess) / max(len(a.connections), len(b.connections))
+    return total
+
+
+def evolved_population(own_ini, generations=6, threshold=2.5, **genome_changes):
+    cfg = NEATConfig.from_neat_python(own_ini)
+    cfg = cfg.replace(genome=replace(cfg.genome, **genome_changes),
+                      species=replace(cfg.species, compatibility_threshold=threshold))
+    pop = Population(cfg, seed=4)
+    pop.run(SerialEvaluator(XORTask(), cfg.fine_tune), generations)
+    return pop
+
+
+@pytest.mark.parametrize("changes", [{}, {"compatibility_include_node_genes": False},
+                                     {"compatibility_enable_penalty": 0.0, "compatibility_excess_coefficient": 2.0}])
+def test_neat_python_distance_matches_its_definition(own_ini, changes):
+    from ottorch.neat.distance_neat_python import DenseGenes, pair_distances
+
+    pop = evolved_population(own_ini, **changes)
+    pool, cfg = pop.pool, pop.config.genome
+    dense = DenseGenes(pool, *DenseGenes.columns([pool]))
+    rng = np.random.default_rng(0)
+    a, b = rng.integers(0, len(pool), 60), rng.integers(0, len(pool), 60)
+    got = pair_distances(dense, a, dense, b, cfg)
+    want = [reference_distance(pool.genome(i, pop.tracker), pool.genome(j, pop.tracker), cfg) for i, j in zip(a, b)]
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    assert (got[a == b] == 0).all() and got.max() > 0
+
+
+def test_neat_python_speciation_follows_its_rules(own_ini):
+    pop = evolved_population(own_ini, generations=5, threshold=1.0)
+    cfg, species = pop.config.genome, pop.species
+    assert cfg.compatibility_distance == "neat-python" and len(species.species) > 1
+    genomes = [pop.pool.genome(r, pop.tracker) for r in range(len(pop.pool))]
+    reps = {key: s.rep_genes.genome(0, pop.tracker) for key, s in species.species.items()}
+    owner = species.owner_of(len(pop.pool))
+    assert (owner >= 0).all()
+    for key, s in species.species.items():
+        rep = reps[key]
+        # the representative is a member of its species (the genome that claimed it or founded it)
+        assert any(genomes[m].connections == rep.connections and genomes[m].nodes == rep.nodes for m in s.members)
+    # a checkpoint keeps the representatives' node genes
+    state = species.state_dict()
+    again = type(species)(species.cfg)
+    again.load_state_dict(state)
+    for key, s in again.species.items():
+        assert s.rep_genes.genome(0, pop.tracker).nodes == reps[key].nodes
+
+
+def test_resume_with_neat_python_distance_equals_the_uninterrupted_run(tmp_path, own_ini):
+    from ottorch.neat import Checkpointer, load_checkpoint
+
+    cfg = NEATConfig.from_neat_python(own_ini)
+    task = XORTask()
+    full = Population(cfg, reporters=[Checkpointer(tmp_path)])
+    full.run(SerialEvaluator(task, cfg.fine_tune), 7)
+    resumed = load_checkpoint(tmp_path / "gen-0003.json")
+    resumed.run(SerialEvaluator(task, cfg.fine_tune), 3)
+    assert [(h.best_fitness, h.num_species) for h in resumed.history] == \
+        [(h.best_fitness, h.num_species) for h in full.history]
+    for name, array in full.pool.arrays().items():
+        np.testing.assert_array_equal(array, resumed.pool.arrays()[name], err_msg=name)
