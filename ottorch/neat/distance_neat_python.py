@@ -41,12 +41,14 @@ class DenseGenes:
         self.enabled = np.zeros((n, len(innovs)), dtype=bool)
         self.enabled[pool.c_row, c] = pool.c_enabled
         self.last = np.where(self.has_c.any(axis=1), len(innovs) - 1 - np.argmax(self.has_c[:, ::-1], axis=1), -1)
+        self.conn_count = self.has_c.sum(axis=1)
         k = np.searchsorted(nodes, pool.n_id)
         self.has_n = np.zeros((n, len(nodes)), dtype=bool)
         self.has_n[pool.n_row, k] = True
         self.node = np.zeros((4, n, len(nodes)))  # bias, response, activation, aggregation
         for i, column in enumerate((pool.n_bias, pool.n_response, pool.n_act, pool.n_agg)):
             self.node[i][pool.n_row, k] = column
+        self.node_count = self.has_n.sum(axis=1)
 
     @staticmethod
     def columns(pools: list[GenePool]) -> tuple[np.ndarray, np.ndarray]:
@@ -59,42 +61,55 @@ def pair_distances(a: DenseGenes, ai: np.ndarray, b: DenseGenes, bi: np.ndarray,
     """neat-python's distance of each pair (genome ``ai[p]`` of ``a``, genome ``bi[p]`` of ``b``)."""
     ai, bi = np.asarray(ai, dtype=np.int64), np.asarray(bi, dtype=np.int64)
     out = np.zeros(len(ai))
-    width = max(a.has_c.shape[1] + a.has_n.shape[1], 1)
-    step = max(1, _CELLS // width)
+    step = max(1, _CELLS // max(a.has_c.shape[1] + a.has_n.shape[1], 1))
     for lo in range(0, len(ai), step):
-        p, q = ai[lo:lo + step], bi[lo:lo + step]
-        out[lo:lo + step] = _connection_part(a, p, b, q, cfg) + (
-            _node_part(a, p, b, q, cfg) if cfg.compatibility_include_node_genes else 0.0)
+        out[lo:lo + step] = _distance(a, ai[lo:lo + step], b, bi[lo:lo + step], cfg)
     return out
+
+
+def distances_to(a: DenseGenes, rows: np.ndarray | slice, b: DenseGenes, j: int, cfg: GenomeConfig) -> np.ndarray:
+    """neat-python's distance of each genome ``rows`` of ``a`` to genome ``j`` of ``b`` (broadcast, no
+    gather of ``b``'s genes per pair)."""
+    return _distance(a, rows, b, j, cfg)
+
+
+def _distance(a: DenseGenes, p, b: DenseGenes, q, cfg: GenomeConfig) -> np.ndarray:
+    """Pairs (``p``, ``q``) index arrays of equal length, or ``q`` one genome for all of ``p``."""
+    out = _connection_part(a, p, b, q, cfg)
+    return out + _node_part(a, p, b, q, cfg) if cfg.compatibility_include_node_genes else out
 
 
 def _connection_part(a: DenseGenes, p: np.ndarray, b: DenseGenes, q: np.ndarray, cfg: GenomeConfig) -> np.ndarray:
     has_a, has_b = a.has_c[p], b.has_c[q]
     both = has_a & has_b
-    differ = np.abs(a.weight[p] - b.weight[q]) + cfg.compatibility_enable_penalty * (a.enabled[p] != b.enabled[q])
+    differ = np.abs(a.weight[p] - b.weight[q])
+    if cfg.compatibility_enable_penalty:
+        differ += cfg.compatibility_enable_penalty * (a.enabled[p] != b.enabled[q])
     homologous = np.where(both, differ, 0.0).sum(axis=1)
     columns = np.arange(has_a.shape[1])
-    only_a, only_b = has_a & ~has_b, has_b & ~has_a
-    excess = ((only_a & (columns > b.last[q][:, None])).sum(axis=1)
-              + (only_b & (columns > a.last[p][:, None])).sum(axis=1))
-    disjoint = only_a.sum(axis=1) + only_b.sum(axis=1) - excess
-    larger = np.maximum(has_a.sum(axis=1), has_b.sum(axis=1))
+    only_a, only_b = has_a > has_b, has_b > has_a
+    excess = ((only_a & (columns > np.reshape(b.last[q], (-1, 1)))).sum(axis=1)
+              + (only_b & (columns > np.reshape(a.last[p], (-1, 1)))).sum(axis=1))
+    count_a, count_b = a.conn_count[p], b.conn_count[q]
+    shared = both.sum(axis=1)
+    disjoint = count_a + count_b - 2 * shared - excess
+    larger = np.maximum(count_a, count_b)
     total = (cfg.compatibility_weight_coefficient * homologous + cfg.compatibility_disjoint_coefficient * disjoint
              + cfg.compatibility_excess_coefficient * excess)
-    return np.divide(total, larger, out=np.zeros(len(p)), where=larger > 0)
+    return np.divide(total, larger, out=np.zeros(len(total)), where=larger > 0)
 
 
 def _node_part(a: DenseGenes, p: np.ndarray, b: DenseGenes, q: np.ndarray, cfg: GenomeConfig) -> np.ndarray:
-    has_a, has_b = a.has_n[p], b.has_n[q]
-    both = has_a & has_b
+    both = a.has_n[p] & b.has_n[q]
     mine, theirs = a.node[:, p], b.node[:, q]
     differ = (np.abs(mine[0] - theirs[0]) + np.abs(mine[1] - theirs[1]) + (mine[2] != theirs[2])
               + (mine[3] != theirs[3]))
     homologous = np.where(both, differ, 0.0).sum(axis=1)
-    disjoint = (has_a ^ has_b).sum(axis=1)
-    larger = np.maximum(has_a.sum(axis=1), has_b.sum(axis=1))
+    count_a, count_b = a.node_count[p], b.node_count[q]
+    disjoint = count_a + count_b - 2 * both.sum(axis=1)
+    larger = np.maximum(count_a, count_b)
     total = cfg.compatibility_weight_coefficient * homologous + cfg.compatibility_disjoint_coefficient * disjoint
-    return np.divide(total, larger, out=np.zeros(len(p)), where=larger > 0)
+    return np.divide(total, larger, out=np.zeros(len(total)), where=larger > 0)
 
 
 class DenseNearest:
@@ -108,16 +123,18 @@ class DenseNearest:
         self.genomes = DenseGenes(pool, innovs, nodes)
         self.old = DenseGenes(GenePool.concat(representatives), innovs, nodes) if representatives else None
 
-    def _matrix(self, rows: np.ndarray, reps: DenseGenes, rep_rows: np.ndarray) -> np.ndarray:
-        g, r = np.divmod(np.arange(len(rows) * len(rep_rows)), len(rep_rows))
-        return pair_distances(self.genomes, rows[g], reps, rep_rows[r], self.cfg).reshape(len(rows), len(rep_rows))
+    def _matrix(self, rows: np.ndarray | slice, reps: DenseGenes, rep_rows: np.ndarray) -> np.ndarray:
+        """Distances (rows, representatives), one representative at a time against all rows."""
+        columns = [distances_to(self.genomes, rows, reps, int(j), self.cfg) for j in rep_rows]
+        n = self.n if isinstance(rows, slice) else len(rows)
+        return np.stack(columns, axis=1) if columns else np.zeros((n, 0))
 
     def claim_closest(self, owner: np.ndarray, keys: list[int]) -> list[int]:
         """For each old representative in turn, the unowned genome closest to it (lowest row on ties),
         which ``owner`` then records as species ``keys[j]``."""
         if self.old is None:
             return []
-        d = self._matrix(np.arange(self.n), self.old, np.arange(len(keys)))
+        d = self._matrix(slice(None), self.old, np.arange(len(keys)))
         best_rows = []
         for j, key in enumerate(keys):
             column = np.where(owner < 0, d[:, j], np.inf)
@@ -142,7 +159,7 @@ class DenseNearest:
             if not free[founder]:
                 continue
             candidates = np.flatnonzero(free)
-            d = pair_distances(self.genomes, candidates, self.genomes, np.full(len(candidates), founder), self.cfg)
+            d = distances_to(self.genomes, candidates, self.genomes, founder, self.cfg)
             members = candidates[(d < threshold) | (candidates == founder)]
             free[members] = False
             yield founder, members
