@@ -234,21 +234,27 @@ class XORTask(SupervisedTask):
 
 
 class IrisTask(ClassificationTask):
-    """Iris with a stratified 60/20/20 split (fixed seed), standardised on the training split.
-    Three logit outputs, cross-entropy; fitness is validation accuracy minus a small loss term."""
+    """Iris split by ``split_seed``, stratified: 30 test flowers (20%), the other 120 halved into training
+    and validation (60 each); standardised on the training split. Three logit outputs, cross-entropy;
+    fitness is validation accuracy minus a small loss term."""
 
     name = "iris"
     num_inputs, num_outputs = 4, 3
     loss_kind = "ce"
     fitness_threshold = 0.97
 
-    def __init__(self, seed: int = 0) -> None:
+    def __init__(self, split_seed: int = 0) -> None:
         from ottorch.datasets import StandardScaler, load_iris, train_test_split
 
+        self.split_seed = split_seed
         x, y = load_iris()
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(split_seed)
         x_rest, x_test, y_rest, y_test = train_test_split(x, y, 0.2, stratify=True, generator=rng)
-        x_train, x_val, y_train, y_val = train_test_split(x_rest, y_rest, 0.25, stratify=True, generator=rng)
+        # Half rather than a quarter (30 flowers): on 3 of splits 0-9, 46-50 of generation 0's 50 genomes
+        # tied at 100% on 30 flowers, so the champion was a tie-break; on 60 flowers at most 2 did. Over
+        # 50 splits x 3 runs the champions' mean test accuracy went from 94.8% to 95.2% (one flower more
+        # in about ten runs). k-fold cross-validation would need k fine-tunings of each genome.
+        x_train, x_val, y_train, y_val = train_test_split(x_rest, y_rest, 0.5, stratify=True, generator=rng)
         scaler = StandardScaler().fit(x_train)
         super().__init__(*(scaler.transform(a).numpy() if i % 2 == 0 else a.numpy()
                            for i, a in enumerate((x_train, y_train, x_val, y_val, x_test, y_test))))
