@@ -4,6 +4,7 @@
     python -m ottorch.run --list                    # the tasks
     python -m ottorch.run double_pole --backend serial --generations 200 --seed 3
     python -m ottorch.run iris --address auto --workers 16      # on a cluster started with `ray up`
+    python -m ottorch.run iris --split-seed 3 --seed 1          # another train/validation/test split of Iris
     python -m ottorch.run xor --resume runs/xor-20261129-101500  # continue from the last checkpoint
 
 Writes into ``--out`` (default ``runs/<task>-<timestamp>``): ``result.json``, ``champion.json``,
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import inspect
 import json
 import sys
 import time
@@ -56,6 +58,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=None, help="Ray workers (default: one per CPU)")
     parser.add_argument("--address", default=None, help='Ray cluster to join: "auto" or HOST:PORT')
     parser.add_argument("--seed", type=int, default=None, help="run seed (default: the config's seed, else 0)")
+    parser.add_argument("--split-seed", type=int, default=None,
+                        help=f"seed of the task's train/validation/test split (tasks {', '.join(_split_tasks())}; "
+                             "default 0)")
     parser.add_argument("--generations", type=int, default=None,
                         help="generation budget (default 100, or the resumed run's)")
     parser.add_argument("--pop-size", type=int, default=None, help="population size (overrides the config)")
@@ -193,18 +198,30 @@ def _truncate_history(path: Path, generation: int) -> None:
     path.write_text("".join(kept))
 
 
-def _task(name: str):
-    try:
-        return make_task(name)
-    except ValueError as e:
-        raise UsageError(str(e)) from None
+def _split_tasks() -> list[str]:
+    """The tasks whose data split is selectable: their factory takes ``split_seed``."""
+    return [name for name, (factory, _) in TASKS.items() if "split_seed" in inspect.signature(factory).parameters]
+
+
+def _task(name: str, split_seed: int | None):
+    """The task ``name``, on the data split of ``split_seed`` when it is given."""
+    if split_seed is None or name not in TASKS:
+        try:
+            return make_task(name)
+        except ValueError as e:
+            raise UsageError(str(e)) from None
+    if name not in _split_tasks():
+        raise UsageError(f"--split-seed: task {name!r} has no selectable data split (tasks that have one: "
+                         f"{', '.join(_split_tasks())})")
+    return TASKS[name][0](split_seed=split_seed)
 
 
 _DEFAULT_GENERATIONS = 100
 #: Flags recorded in run.json that ``--resume`` keeps unless given again.
 _RESUMED_SETTINGS = ("generations", "backend", "workers", "address")
-#: Flags that fix what a run computes: its checkpoints already hold their effect.
-_FIXED_ON_RESUME = {"config": "--config", "pop_size": "--pop-size", "seed": "--seed", "fine_tune": "--fine-tune"}
+#: Flags that fix what a run computes: its checkpoints (the split: run.json) already hold their effect.
+_FIXED_ON_RESUME = {"config": "--config", "pop_size": "--pop-size", "seed": "--seed", "fine_tune": "--fine-tune",
+                    "split_seed": "--split-seed"}
 
 
 def _keep_saved_settings(args: argparse.Namespace, saved: dict) -> None:
@@ -212,8 +229,8 @@ def _keep_saved_settings(args: argparse.Namespace, saved: dict) -> None:
     given = [flag for name, flag in _FIXED_ON_RESUME.items() if getattr(args, name) is not None]
     if given:
         raise UsageError(f"--resume {args.resume}: {', '.join(given)} cannot change when a run resumes (the "
-                         f"checkpoints fix the config, population, seed and fine-tuning); leave "
-                         f"{'it' if len(given) == 1 else 'them'} out")
+                         f"checkpoints and run.json fix the config, population, seed, data split and fine-tuning); "
+                         f"leave {'it' if len(given) == 1 else 'them'} out")
     if args.task is not None and saved.get("task") not in (None, args.task):
         raise UsageError(f"--resume {args.resume}: the saved run is task {saved['task']!r}, not {args.task!r}")
     for name in _RESUMED_SETTINGS:
@@ -222,6 +239,8 @@ def _keep_saved_settings(args: argparse.Namespace, saved: dict) -> None:
             setattr(args, name, saved.get(name))
     if args.generations is None:
         args.generations = _DEFAULT_GENERATIONS
+    # the checkpointed fitness was measured on this split (a run.json without one used the task's default)
+    args.split_seed = saved.get("split_seed")
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -235,7 +254,7 @@ def run(args: argparse.Namespace) -> dict:
         name = args.task or saved.get("task")
         if name is None:
             raise UsageError(f"--resume {args.resume}: give the TASK, run.json is missing")
-        task = _task(name)
+        task = _task(name, args.split_seed)
         out = args.resume
         reporter = ProgressReporter(args.quiet)
         try:
@@ -246,7 +265,7 @@ def run(args: argparse.Namespace) -> dict:
         seed = population.seed
         _truncate_history(out / "history.csv", population.generation)
     else:
-        task = _task(args.task)
+        task = _task(args.task, args.split_seed)
         cfg = load_config(args, task)
         seed = args.seed if args.seed is not None else cfg.seed if cfg.seed is not None else 0
         args.generations = _DEFAULT_GENERATIONS if args.generations is None else args.generations
@@ -256,8 +275,9 @@ def run(args: argparse.Namespace) -> dict:
     population.solution_test = task.solves
     out.mkdir(parents=True, exist_ok=True)
     settings = {name: getattr(args, name) for name in _RESUMED_SETTINGS}
-    (out / "run.json").write_text(json.dumps({"task": task.name, "seed": seed, **settings, "config": cfg.to_dict()},
-                                             indent=1))
+    split_seed = getattr(task, "split_seed", None)
+    (out / "run.json").write_text(json.dumps({"task": task.name, "seed": seed, "split_seed": split_seed, **settings,
+                                              "config": cfg.to_dict()}, indent=1))
     for r in (reporter, CSVReporter(out / "history.csv"), Checkpointer(out / "checkpoints")):
         population.reporters.add(r)
     done = population.generation + 1 if population.fitness is not None else 0
@@ -276,8 +296,8 @@ def run(args: argparse.Namespace) -> dict:
     write_fitness_plot(population.history, out / "fitness.png")
     hidden, conns = champion.size()
     result = {
-        "task": task.name, "seed": seed, "backend": backend, "workers": workers, "solved": population.solved(),
-        "generations": population.generation + 1, "evaluations": population.evaluations,
+        "task": task.name, "seed": seed, "split_seed": split_seed, "backend": backend, "workers": workers,
+        "solved": population.solved(), "generations": population.generation + 1, "evaluations": population.evaluations,
         "gradient_steps": population.gradient_steps, "best_fitness": champion.fitness, "test_metric": metric,
         "wall_s": round(time.perf_counter() - start, 2), "fine_tune": cfg.fine_tune.mode, "pop_size": cfg.pop_size,
         "champion": {"key": champion.key, "hidden_nodes": hidden, "enabled_connections": conns},

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from ottorch.neat.tasks import TASKS
+from ottorch.neat import Genome, compile_genome
+from ottorch.neat.tasks import TASKS, IrisTask
 from ottorch.run import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -154,3 +155,33 @@ def test_resume_refuses_flags_that_cannot_change_and_keeps_or_overrides_the_rest
     result = json.loads((out / "result.json").read_text())
     assert result["generations"] == 4 and result["backend"] == "serial"
     assert json.loads((out / "run.json").read_text())["generations"] == 4
+
+
+def test_split_seed_picks_the_iris_split_and_resume_keeps_it(tmp_path, capsys):
+    # a threshold no genome reaches, so that the resumed run has generations left to evaluate
+    config = tmp_path / "iris.toml"
+    config.write_text("pop_size = 6\nfitness_threshold = 2.0\n[genome]\nnum_inputs = 4\nnum_outputs = 3\n"
+                      "[fine_tune]\nsteps = 5\n")
+    common = ["iris", "--backend", "serial", "--config", str(config), "--split-seed", "3", "--quiet"]
+    full, resumed = tmp_path / "full", tmp_path / "resumed"
+    assert run_cli(*common, "--generations", "3", "--out", str(full)) == 0
+    assert run_cli(*common, "--generations", "1", "--out", str(resumed)) == 0
+    assert json.loads((resumed / "run.json").read_text())["split_seed"] == 3
+    assert run_cli("--resume", str(resumed), "--split-seed", "4") == 2
+    assert "--split-seed cannot change when a run resumes" in capsys.readouterr().err
+    assert run_cli("--resume", str(resumed), "--generations", "3", "--quiet") == 0
+    # the resumed generations were evaluated on split 3 too: the same history and champion
+    assert _history(resumed / "history.csv") == _history(full / "history.csv")
+    result = json.loads((resumed / "result.json").read_text())
+    assert result["split_seed"] == 3 and result == {**json.loads((full / "result.json").read_text()),
+                                                     "wall_s": result["wall_s"], "out": result["out"]}
+    # and the champion's test metric is measured on split 3's test flowers, not the default split's
+    champion = Genome.from_dict(json.loads((resumed / "champion.json").read_text()))
+    metric = {split: IrisTask(split_seed=split).test_metric(compile_genome(champion), champion) for split in (0, 3)}
+    assert result["test_metric"] == pytest.approx(metric[3], rel=1e-6)
+    assert result["test_metric"] != pytest.approx(metric[0], rel=1e-6)
+
+
+def test_split_seed_is_refused_by_a_task_without_a_data_split(tmp_path, capsys):
+    assert run_cli("xor", "--backend", "serial", "--split-seed", "1", "--out", str(tmp_path / "x")) == 2
+    assert "task 'xor' has no selectable data split (tasks that have one: iris)" in capsys.readouterr().err
