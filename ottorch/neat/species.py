@@ -14,7 +14,7 @@ import numpy as np
 
 from ottorch.neat.config import GenomeConfig, SpeciesConfig
 from ottorch.neat.distance import GeneSets, PairStructure, StructureIndex, genes, pair_distances, structure_groups
-from ottorch.neat.distance_neat_python import DenseNearest
+from ottorch.neat.distance_neat_python import FullNearest
 from ottorch.neat.pool import CONN_FIELDS, NODE_FIELDS, GenePool, segment_index
 
 
@@ -85,7 +85,7 @@ class SpeciesSet:
         keys = sorted(self.species)[:n]
         dense = genome_cfg.compatibility_distance == "neat-python"
         if dense:
-            near = DenseNearest(pool, [self._rep_genes(self.species[k]) for k in keys], genome_cfg)
+            near = FullNearest(pool, [self._rep_genes(self.species[k]) for k in keys], genome_cfg)
             rep_rows = near.claim_closest(owner, keys)
         else:
             span = int(max([pool.c_innov.max(initial=-1)]

@@ -353,17 +353,16 @@ def evolved_population(own_ini, generations=6, threshold=2.5, **genome_changes):
 @pytest.mark.parametrize("changes", [{}, {"compatibility_include_node_genes": False},
                                      {"compatibility_enable_penalty": 0.0, "compatibility_excess_coefficient": 2.0}])
 def test_neat_python_distance_matches_its_definition(own_ini, changes):
-    from ottorch.neat.distance_neat_python import DenseGenes, pair_distances
+    from ottorch.neat.distance_neat_python import Genes, distances_to
 
     pop = evolved_population(own_ini, **changes)
     pool, cfg = pop.pool, pop.config.genome
-    dense = DenseGenes(pool, *DenseGenes.columns([pool]))
-    rng = np.random.default_rng(0)
-    a, b = rng.integers(0, len(pool), 60), rng.integers(0, len(pool), 60)
-    got = pair_distances(dense, a, dense, b, cfg)
-    want = [reference_distance(pool.genome(i, pop.tracker), pool.genome(j, pop.tracker), cfg) for i, j in zip(a, b)]
-    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
-    assert (got[a == b] == 0).all() and got.max() > 0
+    genomes = [pool.genome(i, pop.tracker) for i in range(len(pool))]
+    for j in np.random.default_rng(0).integers(0, len(pool), 6):
+        got = distances_to(pool, Genes.of(pool, int(j)), cfg)
+        want = [reference_distance(genome, genomes[j], cfg) for genome in genomes]
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+        assert got[j] == 0 and got.max() > 0
 
 
 def test_neat_python_speciation_follows_its_rules(own_ini):
