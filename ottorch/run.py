@@ -6,11 +6,16 @@
     python -m ottorch.run iris --address auto --workers 16      # on a cluster started with `ray up`
     python -m ottorch.run iris --split-seed 3 --seed 1          # another train/validation/test split of Iris
     python -m ottorch.run xor --resume runs/xor-20261129-101500  # continue from the last checkpoint
+    python -m ottorch.run gym:CartPole-v1 --episodes 5 --render  # a Gymnasium environment (ottorch[gym])
+    python -m ottorch.run csv:data/my.csv --target label         # tabular data
+    python -m ottorch.run my_tasks.py:MyTask --workers 2         # a Task subclass of your own
 
 Writes into ``--out`` (default ``runs/<task>-<timestamp>``): ``result.json``, ``champion.json``,
-``champion.dot`` (+ ``.png`` with Graphviz), ``history.csv``, ``fitness.png`` (with matplotlib) and
-``checkpoints/gen-NNNN.{json,npz}``. Exit code 0 when the run completes (solved or not: see
-``result.json``), 2 for bad flags, an unknown task or a bad config, 3 when the cluster is unreachable.
+``champion.ott`` (``ottorch.neat.load_champion``), ``champion.dot`` (+ ``.png``), ``history.csv``,
+``fitness.png`` and ``speciation.png`` (with matplotlib), ``checkpoints/gen-NNNN.{json,npz}``, and
+with ``--export onnx`` ``champion.onnx``, with ``--render`` ``champion.gif``. Exit code 0 when the run
+completes (solved or not: see ``result.json``), 2 for bad flags, an unknown task or a bad config, 3 when
+the cluster is unreachable.
 """
 
 from __future__ import annotations
@@ -37,8 +42,10 @@ from ottorch.neat import (
     compile_genome,
     draw_genome,
     load_checkpoint,
+    save_champion,
 )
-from ottorch.neat.tasks import TASKS, make_task
+from ottorch.neat.plots import write_fitness_plot, write_speciation_plot
+from ottorch.neat.tasks import TASK_FORMS, TASKS, make_task
 from ottorch.utils.progress import progress
 
 USAGE_ERROR, CLUSTER_ERROR = 2, 3
@@ -51,7 +58,8 @@ class UsageError(Exception):
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m ottorch.run", description=__doc__.splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("task", nargs="?", help="task name (see --list)")
+    parser.add_argument("task", nargs="?", help="task: a name (see --list), gym:ENV_ID, csv:PATH, FILE.py:NAME or "
+                                                "MODULE:NAME")
     parser.add_argument("--list", action="store_true", help="list the tasks and exit")
     parser.add_argument("--backend", choices=("ray", "serial"), default=None,
                         help="where genomes are evaluated (default: ray when installed, else serial)")
@@ -61,6 +69,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--split-seed", type=int, default=None,
                         help=f"seed of the task's train/validation/test split (tasks {', '.join(_split_tasks())}; "
                              "default 0)")
+    parser.add_argument("--episodes", type=int, default=None,
+                        help="episodes per evaluation of a gym: task (fitness is their mean return)")
+    parser.add_argument("--target", default=None, help="the column to predict, for a csv: task")
+    parser.add_argument("--kind", choices=("classification", "regression"), default=None,
+                        help="what a csv: task's target is (default: classification for a column of labels)")
+    parser.add_argument("--render", action="store_true",
+                        help="write champion.gif of one episode (gym: tasks that render rgb_array)")
+    parser.add_argument("--export", choices=("onnx",), default=None,
+                        help="also write the champion as champion.onnx (feed-forward champions; ottorch[onnx])")
     parser.add_argument("--generations", type=int, default=None,
                         help="generation budget (default 100, or the resumed run's)")
     parser.add_argument("--pop-size", type=int, default=None, help="population size (overrides the config)")
@@ -77,6 +94,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--generations must be at least 1")
     if args.pop_size is not None and args.pop_size < 2:
         parser.error("--pop-size must be at least 2")
+    if args.episodes is not None and args.episodes < 1:
+        parser.error("--episodes must be at least 1")
     if not args.list and args.task is None and args.resume is None:
         parser.error("a TASK is required (or --list / --resume DIR)")
     return args
@@ -123,28 +142,6 @@ def make_evaluator(args: argparse.Namespace, task, cfg: NEATConfig):
 
     evaluator = RayEvaluator(task, cfg.fine_tune, workers=args.workers, address=args.address)
     return backend, evaluator, evaluator.workers
-
-
-def write_fitness_plot(history: list, path: Path) -> bool:
-    """A best/mean fitness curve as PNG (needs matplotlib; returns False without it)."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return False
-    fig, ax = plt.subplots(figsize=(6, 3.5), dpi=100)
-    gens = [h.generation for h in history]
-    ax.plot(gens, [h.best_fitness for h in history], label="best")
-    ax.plot(gens, [h.mean_fitness for h in history], label="mean")
-    ax.set_xlabel("generation")
-    ax.set_ylabel("fitness")
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return True
 
 
 class ProgressReporter(StdOutReporter):
@@ -203,17 +200,23 @@ def _split_tasks() -> list[str]:
     return [name for name, (factory, _) in TASKS.items() if "split_seed" in inspect.signature(factory).parameters]
 
 
-def _task(name: str, split_seed: int | None):
-    """The task ``name``, on the data split of ``split_seed`` when it is given."""
-    if split_seed is None or name not in TASKS:
-        try:
-            return make_task(name)
-        except ValueError as e:
-            raise UsageError(str(e)) from None
-    if name not in _split_tasks():
-        raise UsageError(f"--split-seed: task {name!r} has no selectable data split (tasks that have one: "
+#: Flags that are task options: flag name -> constructor argument.
+_TASK_OPTIONS = {"split_seed": "split_seed", "episodes": "episodes", "target": "target", "kind": "kind"}
+
+
+def _task_options(args: argparse.Namespace) -> dict:
+    return {option: getattr(args, flag) for flag, option in _TASK_OPTIONS.items() if getattr(args, flag) is not None}
+
+
+def _task(spec: str, options: dict):
+    """The task ``spec`` with its options (the task-option flags given)."""
+    if "split_seed" in options and spec in TASKS and spec not in _split_tasks():
+        raise UsageError(f"--split-seed: task {spec!r} has no selectable data split (tasks that have one: "
                          f"{', '.join(_split_tasks())})")
-    return TASKS[name][0](split_seed=split_seed)
+    try:
+        return make_task(spec, **options)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
 
 
 _DEFAULT_GENERATIONS = 100
@@ -221,7 +224,7 @@ _DEFAULT_GENERATIONS = 100
 _RESUMED_SETTINGS = ("generations", "backend", "workers", "address")
 #: Flags that fix what a run computes: its checkpoints (the split: run.json) already hold their effect.
 _FIXED_ON_RESUME = {"config": "--config", "pop_size": "--pop-size", "seed": "--seed", "fine_tune": "--fine-tune",
-                    "split_seed": "--split-seed"}
+                    "split_seed": "--split-seed", "episodes": "--episodes", "target": "--target", "kind": "--kind"}
 
 
 def _keep_saved_settings(args: argparse.Namespace, saved: dict) -> None:
@@ -239,8 +242,12 @@ def _keep_saved_settings(args: argparse.Namespace, saved: dict) -> None:
             setattr(args, name, saved.get(name))
     if args.generations is None:
         args.generations = _DEFAULT_GENERATIONS
-    # the checkpointed fitness was measured on this split (a run.json without one used the task's default)
-    args.split_seed = saved.get("split_seed")
+    # the checkpointed fitness was measured with these task options (the split: a run.json without one used
+    # the task's default)
+    options = saved.get("task_options", {"split_seed": saved["split_seed"]} if saved.get("split_seed") is not None
+                        else {})
+    for flag, option in _TASK_OPTIONS.items():
+        setattr(args, flag, options.get(option))
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -251,10 +258,10 @@ def run(args: argparse.Namespace) -> dict:
             raise UsageError(f"--resume {args.resume}: no checkpoints/ folder there")
         saved = json.loads((args.resume / "run.json").read_text()) if (args.resume / "run.json").exists() else {}
         _keep_saved_settings(args, saved)
-        name = args.task or saved.get("task")
-        if name is None:
+        spec = args.task or saved.get("task")
+        if spec is None:
             raise UsageError(f"--resume {args.resume}: give the TASK, run.json is missing")
-        task = _task(name, args.split_seed)
+        task = _task(spec, _task_options(args))
         out = args.resume
         reporter = ProgressReporter(args.quiet)
         try:
@@ -265,18 +272,23 @@ def run(args: argparse.Namespace) -> dict:
         seed = population.seed
         _truncate_history(out / "history.csv", population.generation)
     else:
-        task = _task(args.task, args.split_seed)
+        spec = args.task
+        task = _task(spec, _task_options(args))
         cfg = load_config(args, task)
         seed = args.seed if args.seed is not None else cfg.seed if cfg.seed is not None else 0
         args.generations = _DEFAULT_GENERATIONS if args.generations is None else args.generations
-        out = args.out or Path("runs") / f"{task.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+        folder = "".join(c if c.isalnum() or c in "-_." else "_" for c in task.name)
+        out = args.out or Path("runs") / f"{folder}-{time.strftime('%Y%m%d-%H%M%S')}"
         reporter = ProgressReporter(args.quiet)
         population = Population(cfg, seed=seed)
     population.solution_test = task.solves
     out.mkdir(parents=True, exist_ok=True)
     settings = {name: getattr(args, name) for name in _RESUMED_SETTINGS}
     split_seed = getattr(task, "split_seed", None)
-    (out / "run.json").write_text(json.dumps({"task": task.name, "seed": seed, "split_seed": split_seed, **settings,
+    if args.render and not hasattr(task, "render_gif"):
+        raise UsageError(f"--render: task {task.name!r} does not render episodes (gym: tasks do)")
+    (out / "run.json").write_text(json.dumps({"task": spec, "seed": seed, "split_seed": split_seed,
+                                              "task_options": _task_options(args), **settings,
                                               "config": cfg.to_dict()}, indent=1))
     for r in (reporter, CSVReporter(out / "history.csv"), Checkpointer(out / "checkpoints")):
         population.reporters.add(r)
@@ -292,8 +304,16 @@ def run(args: argparse.Namespace) -> dict:
     net = compile_genome(champion)
     metric = task.test_metric(net, champion)
     (out / "champion.json").write_text(json.dumps(champion.to_dict(), indent=1))
+    save_champion(champion, out / "champion.ott", task=task.name)
+    if args.export == "onnx":
+        from ottorch.neat.onnx_export import export_onnx
+
+        export_onnx(champion, out / "champion.onnx")
+    if args.render:
+        task.render_gif(champion, out / "champion.gif")
     draw_genome(champion, out / "champion", notify=not args.quiet)
     write_fitness_plot(population.history, out / "fitness.png")
+    write_speciation_plot(population.history, out / "speciation.png")
     hidden, conns = champion.size()
     result = {
         "task": task.name, "seed": seed, "split_seed": split_seed, "backend": backend, "workers": workers,
@@ -318,6 +338,7 @@ def main(argv: list[str] | None = None) -> int:
         width = max(len(n) for n in TASKS)
         for name, (_, description) in TASKS.items():
             print(f"{name:{width}s}  {description}")
+        print("\nand the forms " + "; ".join(TASK_FORMS))
         return 0
     try:
         run(args)

@@ -20,6 +20,7 @@ from ottorch.neat.config import (
 )
 from ottorch.neat.draw import draw_genome
 from ottorch.neat.evaluator import Evaluator, SerialEvaluator
+from ottorch.neat.export import load_champion, save_champion
 from ottorch.neat.finetune import EvalResult, evaluate_genome, evaluation_seed, evaluation_seeds
 from ottorch.neat.genome import ConnectionGene, Genome, NodeGene
 from ottorch.neat.innovation import InnovationTracker

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -52,6 +52,8 @@ class GenerationStats:
     best_hidden: int
     best_connections: int
     threshold: float
+    #: [species key, members] of each species this generation (for the speciation plot; not in the CSV).
+    species_sizes: list = field(default_factory=list)
 
 
 class Population:
@@ -112,7 +114,8 @@ class Population:
         stats = GenerationStats(
             self.generation, float(fitness[best]), float(fitness.mean()), float(fitness.std()),
             len(self.species.species), self.evaluations, self.gradient_steps, errors, eval_seconds,
-            int(champion.key), hidden, conns, self.species.threshold)
+            int(champion.key), hidden, conns, self.species.threshold,
+            [[key, len(sp.members)] for key, sp in self.species.species.items()])
         self.history.append(stats)
         self.reporters.post_evaluate(self, stats)
         return stats

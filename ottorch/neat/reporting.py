@@ -127,7 +127,8 @@ class CSVReporter(BaseReporter):
 
         new = not self.path.exists() or self.path.stat().st_size == 0
         with self.path.open("a", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=[x.name for x in fields(GenerationStats)])
+            columns = [x.name for x in fields(GenerationStats) if x.name != "species_sizes"]
+            writer = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
             if new:
                 writer.writeheader()
             writer.writerow(asdict(stats))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 
 from ottorch.neat.tasks.base import Task
@@ -26,14 +27,44 @@ TASKS: dict[str, tuple[Callable[[], Task], str]] = {
 }
 
 
-def make_task(name: str) -> Task:
-    """A new instance of the registered task ``name`` (ValueError listing the names otherwise)."""
+#: The task forms besides registered names, for messages and ``--list``.
+TASK_FORMS = ("gym:ENV_ID (a Gymnasium environment)", "csv:PATH (tabular data: --target COLUMN)",
+              "FILE.py:NAME or MODULE:NAME (a Task subclass or a factory returning a Task)")
+
+
+def make_task(spec: str, **options) -> Task:
+    """The task ``spec`` names: a registered name, ``gym:ENV_ID``, ``csv:PATH`` or ``FILE.py:NAME`` /
+    ``MODULE:NAME``; ``options`` go to its constructor (e.g. ``split_seed``, ``episodes``, ``target``).
+    Raises ValueError naming the problem (an unknown name, an option the task does not take, ...)."""
+    if spec.startswith("gym:"):
+        from ottorch.neat.tasks.gym import GymTask
+
+        return _build(spec, GymTask, spec[len("gym:"):], **options)
+    if spec.startswith("csv:"):
+        from ottorch.neat.tasks.tabular import TabularTask
+
+        return _build(spec, TabularTask.from_csv, spec[len("csv:"):], **options)
+    if ":" in spec:
+        from ottorch.neat.tasks.user import load_task
+
+        return load_task(spec, **options)
     try:
-        factory, _ = TASKS[name]
+        factory, _ = TASKS[spec]
     except KeyError:
-        raise ValueError(f"unknown task {name!r}; available: {', '.join(TASKS)}") from None
-    return factory()
+        raise ValueError(f"unknown task {spec!r}; available: {', '.join(TASKS)}, or {'; '.join(TASK_FORMS)}") from None
+    return _build(spec, factory, **options)
 
 
-__all__ = ["TASKS", "CartPoleTask", "CircleTask", "DoublePoleTask", "GaussianTask", "IrisTask", "ParityTask",
+def _build(spec: str, factory: Callable[..., Task], *args, **options) -> Task:
+    """``factory(*args, **options)``, with an option the task does not take reported by name."""
+    taken = inspect.signature(factory).parameters
+    if not any(p.kind is p.VAR_KEYWORD for p in taken.values()):
+        unknown = sorted(set(options) - set(taken))
+        if unknown:
+            raise ValueError(f"task {spec!r} does not take {', '.join(unknown)}")
+    return factory(*args, **options)
+
+
+__all__ = ["TASKS", "TASK_FORMS", "CartPoleTask", "CircleTask", "DoublePoleTask", "GaussianTask", "IrisTask",
+           "ParityTask",
            "PlaygroundTask", "SineTask", "SpiralTask", "SupervisedTask", "Task", "XOR2DTask", "XORTask", "make_task"]
