@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ottorch.neat import Genome, compile_genome
-from ottorch.neat.tasks import TASKS, IrisTask
+from ottorch.neat.tasks import TASKS, IrisTask, make_task
 from ottorch.run import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,6 +27,18 @@ def test_list(capsys):
     out = capsys.readouterr().out
     for name in TASKS:
         assert name in out
+    for form in ("gym:ENV_ID", "csv:PATH", "FILE.py:NAME", "MODULE:NAME"):
+        assert form in out
+
+
+def test_task_options_a_task_does_not_take_are_refused(tmp_path, capsys):
+    assert run_cli("xor", "--episodes", "3", "--backend", "serial", "--out", str(tmp_path / "x")) == 2
+    assert "task 'xor' does not take episodes" in capsys.readouterr().err
+    assert run_cli("xor", "--render", "--backend", "serial", "--generations", "1", "--pop-size", "4",
+                   "--out", str(tmp_path / "r"), "--quiet") == 2
+    assert "--render: task 'xor' does not render episodes" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="unknown task 'nope'.*gym:ENV_ID"):
+        make_task("nope")
 
 
 @pytest.mark.parametrize("task", sorted(TASKS))

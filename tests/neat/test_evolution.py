@@ -127,6 +127,9 @@ def test_same_seed_same_run_and_pure_neat_solves_xor():
     c = Population(PURE, seed=2)
     c.run(SerialEvaluator(task, PURE.fine_tune), 3)
     assert [h.best_fitness for h in c.history] != [h.best_fitness for h in a.history][:3]
+    # each generation's species sizes (the speciation picture) cover the population
+    for h in a.history:
+        assert sum(size for _, size in h.species_sizes) == PURE.pop_size and len(h.species_sizes) == h.num_species
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
