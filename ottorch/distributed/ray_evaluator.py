@@ -92,12 +92,14 @@ def check_reachable(address: str, timeout: float = 5.0) -> None:
 
 
 def _serialise_task(task: Task) -> bytes:
-    """Pickle the task by value when its class lives in a module workers may not have (a script)."""
+    """Pickle the task with the code of modules workers may not have (a script, a ``FILE.py:NAME`` task's
+    file) by value: ``shipped_modules`` names them."""
     import cloudpickle
 
-    module = sys.modules.get(type(task).__module__)
-    if module is not None and not type(task).__module__.startswith("ottorch.") and module.__name__ != "__main__":
-        cloudpickle.register_pickle_by_value(module)
+    from ottorch.neat.tasks.user import shipped_modules
+
+    for name in shipped_modules(task):
+        cloudpickle.register_pickle_by_value(sys.modules[name])
     return cloudpickle.dumps(task)
 
 

@@ -9,6 +9,8 @@ from ottorch.neat.tasks.base import Task
 from ottorch.neat.tasks.control import CartPoleTask, DoublePoleTask
 from ottorch.neat.tasks.playground import CircleTask, GaussianTask, PlaygroundTask, SpiralTask, XOR2DTask
 from ottorch.neat.tasks.supervised import IrisTask, ParityTask, SineTask, SupervisedTask, XORTask
+from ottorch.neat.tasks.tabular import TabularClassificationTask, TabularRegressionTask, TabularTask
+from ottorch.neat.tasks.user import FunctionTask, load_task
 
 #: name -> (factory, one-line description)
 TASKS: dict[str, tuple[Callable[[], Task], str]] = {
@@ -41,12 +43,8 @@ def make_task(spec: str, **options) -> Task:
 
         return _build(spec, GymTask, spec[len("gym:"):], **options)
     if spec.startswith("csv:"):
-        from ottorch.neat.tasks.tabular import TabularTask
-
         return _build(spec, TabularTask.from_csv, spec[len("csv:"):], **options)
     if ":" in spec:
-        from ottorch.neat.tasks.user import load_task
-
         return load_task(spec, **options)
     try:
         factory, _ = TASKS[spec]
@@ -65,6 +63,7 @@ def _build(spec: str, factory: Callable[..., Task], *args, **options) -> Task:
     return factory(*args, **options)
 
 
-__all__ = ["TASKS", "TASK_FORMS", "CartPoleTask", "CircleTask", "DoublePoleTask", "GaussianTask", "IrisTask",
-           "ParityTask",
-           "PlaygroundTask", "SineTask", "SpiralTask", "SupervisedTask", "Task", "XOR2DTask", "XORTask", "make_task"]
+__all__ = ["TASKS", "TASK_FORMS", "CartPoleTask", "CircleTask", "DoublePoleTask", "FunctionTask", "GaussianTask",
+           "IrisTask", "ParityTask", "PlaygroundTask", "SineTask", "SpiralTask", "SupervisedTask",
+           "TabularClassificationTask", "TabularRegressionTask", "TabularTask", "Task", "XOR2DTask", "XORTask",
+           "load_task", "make_task"]
