@@ -123,6 +123,12 @@ def load_config(args: argparse.Namespace, task) -> NEATConfig:
                          f"needs {task.num_inputs} and {task.num_outputs}")
     if task.recurrent and g.feed_forward:
         raise UsageError(f"task {task.name!r} needs recurrent genomes: set genome.feed_forward = false")
+    # refused before the run rather than after it
+    if args.export == "onnx" and not g.feed_forward:
+        raise UsageError("--export onnx: ONNX export takes feed-forward champions only, and this config evolves "
+                         "recurrent genomes (genome.feed_forward = false)")
+    if args.export == "onnx" and importlib.util.find_spec("onnx") is None:
+        raise UsageError("--export onnx needs the onnx package: pip install 'ottorch[onnx]'")
     return cfg
 
 

@@ -2,6 +2,7 @@
 ``champion.onnx`` computes them in onnxruntime, ``--export onnx`` writes both, and the speciation plot."""
 
 import json
+import sys
 from types import SimpleNamespace
 
 import numpy as np
@@ -195,7 +196,7 @@ def test_onnx_export_refuses_what_it_cannot_express(tmp_path):
 def test_onnx_export_without_the_onnx_package_names_the_extra(tmp_path, monkeypatch):
     from ottorch.neat.onnx_export import export_onnx
 
-    monkeypatch.setitem(__import__("sys").modules, "onnx", None)
+    monkeypatch.setitem(sys.modules, "onnx", None)
     with pytest.raises(ImportError, match=r"pip install 'ottorch\[onnx\]'"):
         export_onnx(FEED_FORWARD[0], tmp_path / "x.onnx")
 
@@ -217,6 +218,16 @@ def test_cli_writes_the_champion_files(tmp_path):
     with ottorch.no_grad():
         np.testing.assert_allclose(onnx_outputs(out / "champion.onnx", x), net(ottorch.tensor(x)).numpy(),
                                    rtol=1e-5, atol=1e-5)
+
+
+def test_cli_refuses_onnx_export_before_a_run_that_cannot_give_it(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "parity"
+    assert main(["parity", "--backend", "serial", "--export", "onnx", "--out", str(out), "--quiet"]) == 2
+    assert "--export onnx: ONNX export takes feed-forward champions only" in capsys.readouterr().err
+    assert not (out / "checkpoints").exists()
+    monkeypatch.setitem(sys.modules, "onnx", None)  # as if not installed
+    assert main(["xor", "--backend", "serial", "--export", "onnx", "--out", str(tmp_path / "x"), "--quiet"]) == 2
+    assert "pip install 'ottorch[onnx]'" in capsys.readouterr().err
 
 
 # ---- speciation.png --------------------------------------------------------------------------------------
