@@ -16,6 +16,13 @@ def _pyplot():
     return plt
 
 
+def _integer_generations(ax) -> None:
+    from matplotlib.ticker import MaxNLocator
+
+    ax.set_xlabel("generation")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no ticks between generations in short runs
+
+
 def write_fitness_plot(history: list, path: Path) -> bool:
     """The best and mean fitness of each generation, as a PNG."""
     plt = _pyplot()
@@ -25,7 +32,7 @@ def write_fitness_plot(history: list, path: Path) -> bool:
     generations = [h.generation for h in history]
     ax.plot(generations, [h.best_fitness for h in history], label="best")
     ax.plot(generations, [h.mean_fitness for h in history], label="mean")
-    ax.set_xlabel("generation")
+    _integer_generations(ax)
     ax.set_ylabel("fitness")
     ax.legend()
     fig.tight_layout()
@@ -54,7 +61,7 @@ def write_speciation_plot(history: list, path: Path) -> bool:
     fig, ax = plt.subplots(figsize=(6, 3.5), dpi=100)
     if keys:
         ax.stackplot(generations, *sizes)
-    ax.set_xlabel("generation")
+    _integer_generations(ax)
     ax.set_ylabel("genomes per species")
     ax.set_title(f"speciation ({len(keys)} species)")
     fig.tight_layout()
