@@ -31,7 +31,7 @@ class _Graph:
         self.helper, self.numpy_helper = helper, numpy_helper
         self.nodes: list = []
         self.initializers: list = []
-        self._scalars: dict[tuple[float, str], str] = {}
+        self._scalars: dict[float, str] = {}  # one float32 constant per value
 
     def const(self, array: np.ndarray) -> str:
         name = f"const{len(self.initializers)}"
@@ -39,10 +39,9 @@ class _Graph:
         return name
 
     def scalar(self, value: float) -> str:
-        key = (float(value), "f")
-        if key not in self._scalars:
-            self._scalars[key] = self.const(np.array(value, dtype=np.float32))
-        return self._scalars[key]
+        if value not in self._scalars:
+            self._scalars[value] = self.const(np.array(value, dtype=np.float32))
+        return self._scalars[value]
 
     def ints(self, values) -> str:
         return self.const(np.asarray(values, dtype=np.int64))
