@@ -310,7 +310,8 @@ def run(args: argparse.Namespace) -> dict:
     net = compile_genome(champion)
     metric = task.test_metric(net, champion)
     (out / "champion.json").write_text(json.dumps(champion.to_dict(), indent=1))
-    save_champion(champion, out / "champion.ott", task=task.name)
+    save_champion(champion, out / "champion.ott", task=task.name,
+                  metadata=task.champion_metadata() if hasattr(task, "champion_metadata") else None)
     if args.export == "onnx":
         from ottorch.neat.onnx_export import export_onnx
 

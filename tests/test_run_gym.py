@@ -6,6 +6,8 @@ import pytest
 
 pytest.importorskip("gymnasium")
 
+from ottorch.neat.export import load_champion  # noqa: E402
+from ottorch.neat.tasks.gym import GymTask  # noqa: E402
 from ottorch.run import main  # noqa: E402
 
 
@@ -21,6 +23,16 @@ def test_a_cartpole_run_renders_the_champion(tmp_path, capsys):
     assert (out / "champion.ott").exists()
     assert (out / "champion.gif").read_bytes()[:6] == b"GIF89a"
     assert capsys.readouterr().out.startswith("gym:CartPole-v1: ")
+
+
+def test_the_champion_file_keeps_the_observation_statistics(tmp_path):
+    out = tmp_path / "pendulum"
+    assert main(["gym:Pendulum-v1", "--episodes", "1", "--generations", "1", "--pop-size", "4", "--backend",
+                 "serial", "--quiet", "--out", str(out)]) == 0
+    champion = load_champion(out / "champion.ott")
+    assert champion.task == "gym:Pendulum-v1"
+    assert champion.metadata == GymTask("Pendulum-v1").champion_metadata()
+    assert len(champion.metadata["observation_stats"]["mean"]) == 3
 
 
 def test_resume_keeps_the_episodes(tmp_path):

@@ -15,15 +15,21 @@ from ottorch.serialization import LoadError
 FORMAT, VERSION = "ottorch-neat-champion", 1
 
 
-def save_champion(genome: Genome, path: str | os.PathLike, task: str | None = None) -> None:
-    """Write ``genome`` (and the name of the task it was evolved for) to ``path``."""
-    ottorch.save({"format": FORMAT, "version": VERSION, "task": task, "genome": genome.to_dict()}, path)
+def save_champion(genome: Genome, path: str | os.PathLike, task: str | None = None,
+                  metadata: dict | None = None) -> None:
+    """Write ``genome`` (and the name of the task it was evolved for) to ``path``; ``metadata`` is what the
+    task needs besides the genome to use it (JSON values, e.g. a gym: task's observation statistics)."""
+    data = {"format": FORMAT, "version": VERSION, "task": task, "genome": genome.to_dict()}
+    if metadata is not None:
+        data["metadata"] = metadata
+    ottorch.save(data, path)
 
 
 def load_champion(path: str | os.PathLike, dtype=ottorch.float32) -> GenomeNetwork:
     """The network of the champion saved at ``path``, in eval mode; ``.genome`` holds its genome and
-    ``.task`` the task name. Input ``(N, inputs)`` -> ``(N, outputs)``; recurrent champions take
-    sequences ``(N, T, inputs)``. Raises ``LoadError`` for a file that is not a saved champion."""
+    ``.task`` the task name, ``.metadata`` the task's metadata (None when saved without). Input
+    ``(N, inputs)`` -> ``(N, outputs)``; recurrent champions take sequences ``(N, T, inputs)``. Raises
+    ``LoadError`` for a file that is not a saved champion."""
     data = ottorch.load(path)
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise LoadError(f"cannot load {Path(path)}: not an ottorch NEAT champion (save_champion writes those)")
@@ -35,5 +41,5 @@ def load_champion(path: str | os.PathLike, dtype=ottorch.float32) -> GenomeNetwo
     except ValueError as e:
         raise LoadError(f"cannot load {Path(path)}: {e}") from None
     net = compile_genome(genome, dtype)
-    net.genome, net.task = genome, data.get("task")
+    net.genome, net.task, net.metadata = genome, data.get("task"), data.get("metadata")
     return net.eval()

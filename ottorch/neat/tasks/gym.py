@@ -44,14 +44,17 @@ _INSTALL = "pip install 'ottorch[gym]'"
 
 @dataclass(frozen=True)
 class GymDefaults:
-    """A documented environment's defaults: episodes per evaluation, population, output activation, the
-    "solved" level when the environment has no ``reward_threshold``, and species target."""
+    """A documented environment's defaults: episodes per evaluation, population, hidden and output
+    activations, the "solved" level when the environment has no ``reward_threshold``, the species target
+    and whether observations are normalised."""
 
     episodes: int
     pop_size: int
+    activation: str = "sigmoid"
     output_activation: str = "sigmoid"
     threshold: float | None = None
     target_num_species: int = 5
+    normalize: bool = False
 
 
 #: Environments with a default config measured to solve (docs/benchmarks.md); others get ``_FALLBACK``.
@@ -59,8 +62,8 @@ DEFAULTS: dict[str, GymDefaults] = {
     "CartPole-v1": GymDefaults(episodes=5, pop_size=50),
     "Acrobot-v1": GymDefaults(episodes=3, pop_size=50),
     # Pendulum has no reward_threshold; -200 is the level the issue asks for
-    "Pendulum-v1": GymDefaults(episodes=5, pop_size=150, output_activation="identity", threshold=-200.0,
-                               target_num_species=8),
+    "Pendulum-v1": GymDefaults(episodes=3, pop_size=150, activation="tanh", output_activation="identity",
+                               threshold=-200.0, target_num_species=8, normalize=True),
     "MountainCarContinuous-v0": GymDefaults(episodes=3, pop_size=100, output_activation="identity"),
     "LunarLander-v3": GymDefaults(episodes=5, pop_size=150, target_num_species=8),
 }
@@ -95,8 +98,9 @@ class GymTask(Task):
     - Inputs: the observation, flattened (``num_inputs`` = its size), as float64; with ``normalize``,
       each value has the mean subtracted and is divided by the standard deviation of the observations
       of ``normalize_episodes`` episodes with random actions (seeded with ``TEST_SEED``), clipped to
-      +-5. The statistics are computed once, when the task is built, so every worker and every
-      generation sees the same inputs; ``observation_stats`` holds them (the champion's metadata).
+      +-5 (None: the default of ``DEFAULTS``, off for unlisted environments). The statistics are
+      computed once, when the task is built, so every worker and every generation sees the same inputs;
+      ``observation_stats`` holds them (the champion's metadata).
     - Outputs: ``Discrete(n)``: n outputs, the action is ``start + argmax``; ``Box``: one output per
       action value, squashed as ``low + (high - low) * (tanh(out) + 1) / 2``.
     - Fitness: the mean return of ``episodes`` episodes, whose seeds come from the evaluation generator.
@@ -112,7 +116,7 @@ class GymTask(Task):
     dtype = ottorch.float64
 
     def __init__(self, env_id: str, episodes: int | None = None, test_episodes: int = 100,
-                 normalize: bool = False, normalize_episodes: int = 10) -> None:
+                 normalize: bool | None = None, normalize_episodes: int = 10) -> None:
         gym = _gymnasium()
         self.env_id = env_id
         self.name = f"gym:{env_id}"
@@ -156,19 +160,19 @@ class GymTask(Task):
         self.worst_fitness = -1e9
         self.native = spec is not None and spec.vector_entry_point in _NATIVE_STARTS
         self.observation_stats: dict[str, list[float]] | None = None
-        if normalize:
+        if self.defaults.normalize if normalize is None else normalize:
             self.observation_stats = self._observation_stats(normalize_episodes)
 
     # ------------------------------------------------------------------ configuration
 
     def default_config(self, mode: str | None = None) -> NEATConfig:
-        """Inputs fully connected to the outputs, sigmoid hidden nodes, no fine-tuning; episodes and
-        population from ``DEFAULTS`` (continuous actions use identity outputs, squashed by the task)."""
+        """Inputs fully connected to the outputs, no fine-tuning; population, activations and species
+        target from ``DEFAULTS`` (continuous actions use identity outputs, squashed by the task)."""
         d = self.defaults
         return NEATConfig(
             pop_size=d.pop_size, fitness_threshold=self.fitness_threshold,
             genome=GenomeConfig(num_inputs=self.num_inputs, num_outputs=self.num_outputs,
-                                activation_default="sigmoid", activation_options=("sigmoid",),
+                                activation_default=d.activation, activation_options=(d.activation,),
                                 output_activation=d.output_activation),
             species=SpeciesConfig(target_num_species=d.target_num_species),
             fine_tune=FineTuneConfig(mode="none", steps=0),
