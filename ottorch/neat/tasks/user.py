@@ -188,7 +188,8 @@ class FunctionTask(Task):
         self.fitness_threshold = np.inf if fitness_threshold is None else float(fitness_threshold)
         self.allow_recurrent = recurrent
         self.pop_size = pop_size
-        self.name = name or getattr(fn, "__name__", "function")
+        fn_name = getattr(fn, "__name__", "<lambda>")
+        self.name = name or ("function" if fn_name.startswith("<") else fn_name)
         required = [p for p in _parameters(fn)
                     if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty]
         self._takes_rng = len(required) >= 2
