@@ -22,6 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
+import ottorch
+from ottorch._tensor_base import _make
+from ottorch.datasets import train_test_split
 from ottorch.neat.config import FineTuneConfig, GenomeConfig, NEATConfig, SpeciesConfig
 from ottorch.neat.genome import Genome
 from ottorch.neat.tasks.supervised import ClassificationTask, SupervisedTask
@@ -180,8 +183,6 @@ class TabularRegressionTask(TabularTask):
 
     def _predict(self, net, x) -> np.ndarray:
         """Outputs (1, B, 1) of the per-genome network ``net``."""
-        import ottorch
-
         with ottorch.no_grad():
             return net(x).numpy()[None]
 
@@ -265,9 +266,6 @@ def _sorted_labels(vals: list[str]) -> list[str]:
 def _split(x: np.ndarray, y: np.ndarray, test_size: float, val_size: float, stratify: bool,
            rng: np.random.Generator) -> tuple[np.ndarray, ...]:
     """``(x_train, y_train, x_val, y_val, x_test, y_test)``: test first, then validation from the rest."""
-    from ottorch._tensor_base import _make
-    from ottorch.datasets import train_test_split
-
     xt, yt = _make(x, False, None), _make(y, False, None)
     x_rest, x_test, y_rest, y_test = train_test_split(xt, yt, test_size, stratify=stratify, generator=rng)
     x_train, x_val, y_train, y_val = train_test_split(x_rest, y_rest, val_size / (1 - test_size),
