@@ -26,8 +26,8 @@ from ottorch.neat.config import FineTuneConfig, GenomeConfig, NEATConfig, Reprod
 from ottorch.neat.genome import Genome
 from ottorch.neat.tasks.base import Task
 
-#: Names of the modules ``load_task`` loaded (files, and modules from the command line's folder):
-#: workers may not have them, so their code is pickled by value.
+#: Names of the modules ``load_task`` loaded that are not installed (files, and modules found through the
+#: working directory or sys.path additions): workers may not have them, so their code is pickled by value.
 _LOADED: set[str] = set()
 
 
@@ -93,7 +93,7 @@ def _import(name: str) -> ModuleType:
         raise ValueError(f"module {name!r} failed to import: {e}") from e
     except Exception as e:
         raise ValueError(f"module {name!r} failed to import: {type(e).__name__}: {e}") from e
-    if not name.startswith("ottorch."):
+    if not name.startswith("ottorch.") and not _installed(module):
         _LOADED.add(name)
     return module
 
