@@ -45,8 +45,8 @@ _INSTALL = "pip install 'ottorch[gym]'"
 @dataclass(frozen=True)
 class GymDefaults:
     """A documented environment's defaults: episodes per evaluation, population, hidden and output
-    activations, the "solved" level when the environment has no ``reward_threshold``, the species target
-    and whether observations are normalised."""
+    activations, the "solved" level when the environment has no ``reward_threshold``, the species target,
+    whether observations are normalised, and the structural mutation rates."""
 
     episodes: int
     pop_size: int
@@ -55,6 +55,8 @@ class GymDefaults:
     threshold: float | None = None
     target_num_species: int = 5
     normalize: bool = False
+    node_add_prob: float = 0.03
+    conn_add_prob: float = 0.05
 
 
 #: Environments with a default config measured to solve (docs/benchmarks.md); others get ``_FALLBACK``.
@@ -63,7 +65,8 @@ DEFAULTS: dict[str, GymDefaults] = {
     "Acrobot-v1": GymDefaults(episodes=3, pop_size=50),
     # Pendulum has no reward_threshold; -200 is the level the issue asks for
     "Pendulum-v1": GymDefaults(episodes=3, pop_size=150, activation="tanh", output_activation="identity",
-                               threshold=-200.0, target_num_species=8, normalize=True),
+                               threshold=-200.0, target_num_species=8, normalize=True, node_add_prob=0.1,
+                               conn_add_prob=0.2),
     "MountainCarContinuous-v0": GymDefaults(episodes=3, pop_size=100, output_activation="identity"),
     "LunarLander-v3": GymDefaults(episodes=5, pop_size=150, target_num_species=8),
 }
@@ -173,7 +176,8 @@ class GymTask(Task):
             pop_size=d.pop_size, fitness_threshold=self.fitness_threshold,
             genome=GenomeConfig(num_inputs=self.num_inputs, num_outputs=self.num_outputs,
                                 activation_default=d.activation, activation_options=(d.activation,),
-                                output_activation=d.output_activation),
+                                output_activation=d.output_activation, node_add_prob=d.node_add_prob,
+                                conn_add_prob=d.conn_add_prob),
             species=SpeciesConfig(target_num_species=d.target_num_species),
             fine_tune=FineTuneConfig(mode="none", steps=0),
         )
