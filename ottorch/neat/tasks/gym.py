@@ -115,6 +115,8 @@ class GymTask(Task):
     """
 
     differentiable = False
+    #: Below any real return (Pendulum's are ~-1,500 for a poor controller): a failed evaluation's fitness.
+    worst_fitness = -1e9
     #: The genome's own float64 weights, as the control tasks use.
     dtype = ottorch.float64
 
@@ -158,9 +160,6 @@ class GymTask(Task):
         if threshold is None:
             threshold = self.defaults.threshold
         self.fitness_threshold = math.inf if threshold is None else float(threshold)
-        # returns are unbounded below (Pendulum's are ~-1,500 for a poor controller), so a failed
-        # evaluation gets a value below any real return
-        self.worst_fitness = -1e9
         self.native = spec is not None and spec.vector_entry_point in _NATIVE_STARTS
         self.observation_stats: dict[str, list[float]] | None = None
         if self.defaults.normalize if normalize is None else normalize:
@@ -283,8 +282,9 @@ class GymTask(Task):
         """Write ``path``, a GIF of ``genome``'s first test episode (at most ``max_frames`` frames), with
         Pillow. Raises ValueError when the environment does not render ``rgb_array`` frames."""
         gym = _gymnasium()
-        modes = gym.spec(self.env_id).kwargs.get("render_modes") or _make(gym, self.env_id).metadata.get(
-            "render_modes", [])
+        probe = _make(gym, self.env_id)
+        modes = probe.metadata.get("render_modes", [])
+        probe.close()
         if "rgb_array" not in modes:
             raise ValueError(f"Gymnasium environment {self.env_id!r} does not render rgb_array frames "
                              f"(its render modes: {', '.join(modes) or 'none'}); --render needs them")
@@ -317,30 +317,18 @@ class GymTask(Task):
 # ----------------------------------------------------------------------------- lanes
 
 
-class _SyncLanes:
-    """One single environment per lane in a ``SyncVectorEnv``, each reset with its own seed. Finished
-    lanes are left out of the actions and results (``keep``); the vector is rebuilt from the running
-    environments when few of its lanes still run, and until then a finished lane is stepped with a
-    fixed action (its autoreset and new episode are never read)."""
+class _Lanes:
+    """Episodes in lock-step, one per lane of the vector env ``_vec``: ``observations`` holds the running
+    lanes' first observations; ``_at`` are the running lanes' positions in the vector, in lane order, and
+    the other positions are stepped with ``_idle``, a valid action whose results are never read."""
 
-    def __init__(self, task: GymTask, seeds: np.ndarray) -> None:
-        gym = _gymnasium()
-        self._gym, self._task = gym, task
-        envs = [_make(gym, task.env_id) for _ in range(len(seeds))]
-        self._vec = self._vector(envs)
-        obs, _ = self._vec.reset(seed=[int(s) for s in seeds])
-        self.observations = np.asarray(obs)
-        #: Positions in the vector of the running lanes, in lane order.
-        self._at = np.arange(len(seeds))
-        self._idle = _idle_action(task)
-
-    def _vector(self, envs: list):
-        return self._gym.vector.SyncVectorEnv([lambda env=env: env for env in envs], copy=False,
-                                              autoreset_mode=self._gym.vector.AutoresetMode.NEXT_STEP)
+    _vec: object
+    _at: np.ndarray
+    _idle: np.ndarray
 
     def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Step the running lanes with ``actions`` (one per running lane): observations, rewards (float64)
-        and done flags of the running lanes."""
+        and done flags (terminated or truncated) of the running lanes."""
         full = np.repeat(self._idle[None], self._vec.num_envs, axis=0)
         full[self._at] = actions
         obs, reward, terminated, truncated, _ = self._vec.step(full)
@@ -349,6 +337,33 @@ class _SyncLanes:
 
     def keep(self, mask: np.ndarray) -> None:
         """Keep the running lanes where ``mask`` is true."""
+        self._at = self._at[mask]
+
+    def close(self) -> None:
+        self._vec.close()
+
+
+class _SyncLanes(_Lanes):
+    """One single environment per lane in a ``SyncVectorEnv``, each reset with its own seed. Finished
+    lanes are left out of the actions and results (``keep``); the vector is rebuilt from the running
+    environments when few of its lanes still run, and until then a finished lane is stepped with a
+    fixed action (its autoreset and new episode are never read)."""
+
+    def __init__(self, task: GymTask, seeds: np.ndarray) -> None:
+        gym = _gymnasium()
+        self._gym = gym
+        envs = [_make(gym, task.env_id) for _ in range(len(seeds))]
+        self._vec = self._vector(envs)
+        obs, _ = self._vec.reset(seed=[int(s) for s in seeds])
+        self.observations = np.asarray(obs)
+        self._at = np.arange(len(seeds))
+        self._idle = _idle_action(task)
+
+    def _vector(self, envs: list):
+        return self._gym.vector.SyncVectorEnv([lambda env=env: env for env in envs], copy=False,
+                                              autoreset_mode=self._gym.vector.AutoresetMode.NEXT_STEP)
+
+    def keep(self, mask: np.ndarray) -> None:
         self._at = self._at[mask]
         if len(self._at) <= _COMPACT_BELOW * self._vec.num_envs and len(self._at):
             envs = self._vec.envs
@@ -360,11 +375,8 @@ class _SyncLanes:
             self._vec = self._vector(running)
             self._at = np.arange(len(running))
 
-    def close(self) -> None:
-        self._vec.close()
 
-
-class _NativeLanes:
+class _NativeLanes(_Lanes):
     """Gymnasium's own vector form (``make_vec`` with ``vector_entry_point``), its lanes started from the
     states a single environment reset with each lane's seed starts from (the vector env's ``reset``
     draws all lanes from one generator, which would tie a lane's episode to its batch-mates)."""
@@ -376,19 +388,6 @@ class _NativeLanes:
         self.observations = _NATIVE_STARTS[gym.spec(task.env_id).vector_entry_point](gym, self._vec.unwrapped, seeds)
         self._at = np.arange(len(seeds))
         self._idle = _idle_action(task)
-
-    def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        full = np.repeat(self._idle[None], self._vec.num_envs, axis=0)
-        full[self._at] = actions
-        obs, reward, terminated, truncated, _ = self._vec.step(full)
-        at = self._at
-        return np.asarray(obs)[at], np.asarray(reward, dtype=np.float64)[at], (terminated | truncated)[at]
-
-    def keep(self, mask: np.ndarray) -> None:
-        self._at = self._at[mask]
-
-    def close(self) -> None:
-        self._vec.close()
 
 
 def _idle_action(task: GymTask) -> np.ndarray:

@@ -96,6 +96,23 @@ def test_lock_step_batch_fitness_equals_each_genome_alone(env_id, episodes):
     assert evaluate_table(table.take(half), seeds[half], task, cfg.fine_tune).fitness.tolist() == alone[::2]
 
 
+def test_sync_vector_lanes_rebuilt_as_lanes_finish_give_each_genome_its_own_fitness():
+    # CartPole's episodes end at very different steps: on the SyncVectorEnv path the vector is rebuilt
+    # from the running environments several times
+    task = GymTask("CartPole-v1", episodes=3)
+    task.native = False
+    genomes, cfg = _genomes(task, 12, generations=0)
+    table = GenomeTable.from_genomes(genomes)
+    seeds = np.arange(len(genomes)) * 5 + 2
+    batched = evaluate_table(table, seeds, task, cfg.fine_tune).fitness.tolist()
+    alone = [task.fitness(None, g, np.random.default_rng(int(s))) for g, s in zip(genomes, seeds)]
+    assert batched == alone and len(set(alone)) > 3
+    task.native = True
+    # both forms run the same episodes (start states from the same seeds, the same physics up to rounding)
+    native = evaluate_table(table, seeds, task, cfg.fine_tune).fitness
+    np.testing.assert_allclose(native, alone, rtol=0.05)
+
+
 def test_episodes_end_per_lane_and_each_lane_runs_one_episode():
     # CartPole pays 1 per step, so a lane's return is its episode's length; lanes fail at different steps
     task = GymTask("CartPole-v1", episodes=4)
