@@ -4,8 +4,8 @@ test episodes too), generations, evaluations, wall time and the champion's test 
 when solved or when its wall-time budget or generation budget is used up; the champion of an unsolved run
 is its best genome. One process, one core (serial evaluator).
 
-    python scripts/bench_gym.py [--envs CartPole-v1,Acrobot-v1,Pendulum-v1] [--seeds 5] [--budget-min 30]
-                                [--generations 1000] [--jsonl results.jsonl]
+    python scripts/bench_gym.py [--envs CartPole-v1,Acrobot-v1,Pendulum-v1] [--seeds 5] [--first-seed 0]
+                                [--budget-min 30] [--generations 1000] [--jsonl results.jsonl]
 """
 
 from __future__ import annotations
@@ -48,14 +48,15 @@ def run_one(env_id: str, seed: int, budget_s: float, generations: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--envs", default=",".join(MUST))
-    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--seeds", type=int, default=5, help="runs per environment")
+    parser.add_argument("--first-seed", type=int, default=0, help="run seeds first-seed .. first-seed + seeds - 1")
     parser.add_argument("--budget-min", type=float, default=30.0, help="wall-time budget per run")
     parser.add_argument("--generations", type=int, default=1000, help="generation budget per run")
     parser.add_argument("--jsonl", default=None, help="also append each run's figures to this file")
     args = parser.parse_args()
     for env_id in args.envs.split(","):
         runs = []
-        for seed in range(args.seeds):
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
             r = run_one(env_id, seed, args.budget_min * 60, args.generations)
             runs.append(r)
             print(json.dumps(r), flush=True)
