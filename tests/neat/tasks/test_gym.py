@@ -28,7 +28,12 @@ class _NoRender(gym.Env):
     action_space = gym.spaces.Discrete(2)
 
 
+def _needs_box2d(**kwargs):
+    raise gym.error.DependencyNotInstalled('Box2D is not installed, you can install it by run `pip install swig` followed by `pip install "gymnasium[box2d]"`')
+
+
 gym.register("OttorchMultiBinary-v0", entry_point=_MultiBinaryActions)
+gym.register("OttorchNeedsBox2D-v0", entry_point=_needs_box2d)
 gym.register("OttorchNoRender-v0", entry_point=_NoRender)
 
 
@@ -200,6 +205,7 @@ def test_environments_without_rgb_array_rendering_are_refused(tmp_path):
     ("gym:CartPole-v99", "unknown Gymnasium environment 'CartPole-v99'"),
     ("gym:FrozenLake-v1", "observation space Discrete"),
     ("gym:OttorchMultiBinary-v0", "action space MultiBinary"),
+    ("gym:OttorchNeedsBox2D-v0", r"'OttorchNeedsBox2D-v0' needs a package that is not installed \(pip install 'ottorch\[box2d\]'\)"),
 ])
 def test_bad_environments_are_refused_by_name(spec, message):
     with pytest.raises(ValueError, match=message):
