@@ -46,7 +46,8 @@ _INSTALL = "pip install 'ottorch[gym]'"
 class GymDefaults:
     """A documented environment's defaults: episodes per evaluation, population, hidden and output
     activations, the "solved" level when the environment has no ``reward_threshold``, the species target,
-    whether observations are normalised, and the structural mutation rates."""
+    whether observations are normalised, the hidden nodes of the initial genomes and the structural
+    mutation rates."""
 
     episodes: int
     pop_size: int
@@ -55,6 +56,7 @@ class GymDefaults:
     threshold: float | None = None
     target_num_species: int = 5
     normalize: bool = False
+    num_hidden: int = 0
     node_add_prob: float = 0.03
     conn_add_prob: float = 0.05
 
@@ -65,8 +67,8 @@ DEFAULTS: dict[str, GymDefaults] = {
     "Acrobot-v1": GymDefaults(episodes=3, pop_size=50),
     # Pendulum has no reward_threshold; -200 is the level the issue asks for
     "Pendulum-v1": GymDefaults(episodes=3, pop_size=150, activation="tanh", output_activation="identity",
-                               threshold=-200.0, target_num_species=8, normalize=True, node_add_prob=0.1,
-                               conn_add_prob=0.2),
+                               threshold=-200.0, target_num_species=8, normalize=True, num_hidden=4,
+                               node_add_prob=0.1, conn_add_prob=0.2),
     "MountainCarContinuous-v0": GymDefaults(episodes=3, pop_size=100, output_activation="identity"),
     "LunarLander-v3": GymDefaults(episodes=5, pop_size=150, target_num_species=8),
 }
@@ -168,14 +170,15 @@ class GymTask(Task):
     # ------------------------------------------------------------------ configuration
 
     def default_config(self, mode: str | None = None) -> NEATConfig:
-        """Inputs fully connected to the outputs, no fine-tuning; population, activations and species
-        target from ``DEFAULTS`` (continuous actions use identity outputs, squashed by the task)."""
+        """Inputs fully connected to the outputs (and to the initial hidden nodes), no fine-tuning; the
+        rest from ``DEFAULTS`` (continuous actions use identity outputs, squashed by the task)."""
         d = self.defaults
         return NEATConfig(
             pop_size=d.pop_size, fitness_threshold=self.fitness_threshold,
             genome=GenomeConfig(num_inputs=self.num_inputs, num_outputs=self.num_outputs,
                                 activation_default=d.activation, activation_options=(d.activation,),
-                                output_activation=d.output_activation, node_add_prob=d.node_add_prob,
+                                output_activation=d.output_activation, num_hidden=d.num_hidden,
+                                node_add_prob=d.node_add_prob,
                                 conn_add_prob=d.conn_add_prob),
             species=SpeciesConfig(target_num_species=d.target_num_species),
             fine_tune=FineTuneConfig(mode="none", steps=0),

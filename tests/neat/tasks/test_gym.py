@@ -7,7 +7,6 @@ import pytest
 gym = pytest.importorskip("gymnasium")
 
 from ottorch.neat.batch_eval import evaluate_table  # noqa: E402
-from ottorch.neat.evaluator import SerialEvaluator  # noqa: E402
 from ottorch.neat.population import Population  # noqa: E402
 from ottorch.neat.table import GenomeTable  # noqa: E402
 from ottorch.neat.tasks import make_task  # noqa: E402
@@ -37,14 +36,10 @@ gym.register("OttorchNeedsBox2D-v0", entry_point=_needs_box2d)
 gym.register("OttorchNoRender-v0", entry_point=_NoRender)
 
 
-def _genomes(task, n, generations=1, seed=3):
-    """``n`` genomes of a population evolved for ``generations`` on ``task`` (varied behaviours)."""
+def _genomes(task, n, seed=3):
+    """The ``n`` genomes of a new population of ``task``'s default config (varied random weights)."""
     cfg = task.default_config().replace(pop_size=n)
-    pop = Population(cfg, seed=seed)
-    if generations:
-        pop.run(SerialEvaluator(task, cfg.fine_tune), generations)
-        pop.advance()
-    return pop.ask()[0], cfg
+    return Population(cfg, seed=seed).ask()[0], cfg
 
 
 @pytest.mark.parametrize("env_id, inputs, outputs, discrete, threshold", [
@@ -88,7 +83,7 @@ def test_continuous_action_is_squashed_into_the_bounds():
 @pytest.mark.parametrize("env_id, episodes", [("CartPole-v1", 2), ("Acrobot-v1", 1), ("Pendulum-v1", 1)])
 def test_lock_step_batch_fitness_equals_each_genome_alone(env_id, episodes):
     task = GymTask(env_id, episodes=episodes)
-    genomes, cfg = _genomes(task, 10, generations=0)
+    genomes, cfg = _genomes(task, 10)
     table = GenomeTable.from_genomes(genomes)
     seeds = np.arange(len(genomes)) * 7 + 1
     batched = evaluate_table(table, seeds, task, cfg.fine_tune)
@@ -106,7 +101,7 @@ def test_sync_vector_lanes_rebuilt_as_lanes_finish_give_each_genome_its_own_fitn
     # from the running environments several times
     task = GymTask("CartPole-v1", episodes=3)
     task.native = False
-    genomes, cfg = _genomes(task, 12, generations=0)
+    genomes, cfg = _genomes(task, 12)
     table = GenomeTable.from_genomes(genomes)
     seeds = np.arange(len(genomes)) * 5 + 2
     batched = evaluate_table(table, seeds, task, cfg.fine_tune).fitness.tolist()
@@ -121,7 +116,7 @@ def test_sync_vector_lanes_rebuilt_as_lanes_finish_give_each_genome_its_own_fitn
 def test_episodes_end_per_lane_and_each_lane_runs_one_episode():
     # CartPole pays 1 per step, so a lane's return is its episode's length; lanes fail at different steps
     task = GymTask("CartPole-v1", episodes=4)
-    genomes, _ = _genomes(task, 6, generations=0)
+    genomes, _ = _genomes(task, 6)
     table = GenomeTable.from_genomes(genomes)
     seeds = np.arange(len(genomes)) + 11
     fitness = evaluate_table(table, seeds, task, task.default_config().fine_tune).fitness
@@ -155,7 +150,7 @@ def test_native_lanes_start_where_single_environments_reset_with_the_seed_start(
 
 def test_episode_seeds_come_from_the_evaluation_generator_only():
     task = GymTask("Pendulum-v1", episodes=2)
-    genome = _genomes(task, 2, generations=0)[0][0]
+    genome = _genomes(task, 2)[0][0]
     a = task.fitness(None, genome, np.random.default_rng(5))
     np.random.seed(0)  # numpy's global state plays no part
     assert task.fitness(None, genome, np.random.default_rng(5)) == a
@@ -166,7 +161,7 @@ def test_episode_seeds_come_from_the_evaluation_generator_only():
 
 def test_test_metric_is_the_mean_return_of_fixed_fresh_episodes():
     task = GymTask("CartPole-v1", test_episodes=20)
-    genome = _genomes(task, 2, generations=0)[0][0]
+    genome = _genomes(task, 2)[0][0]
     metric = task.test_metric(None, genome)
     assert metric == task.test_metric(None, genome)
     assert metric["mean_return"] == pytest.approx(task.test_returns(genome).mean())
@@ -188,7 +183,7 @@ def test_render_gif_writes_an_animated_gif(tmp_path):
     from PIL import Image
 
     task = GymTask("CartPole-v1")
-    genome = _genomes(task, 2, generations=0)[0][0]
+    genome = _genomes(task, 2)[0][0]
     task.render_gif(genome, tmp_path / "champion.gif", max_frames=20)
     with Image.open(tmp_path / "champion.gif") as gif:
         assert gif.format == "GIF" and gif.n_frames > 1 and gif.size == (600, 400)
