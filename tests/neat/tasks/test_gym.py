@@ -149,7 +149,7 @@ def test_native_lanes_start_where_single_environments_reset_with_the_seed_start(
 
 
 def test_episode_seeds_come_from_the_evaluation_generator_only():
-    task = GymTask("Pendulum-v1", episodes=2)
+    task = GymTask("Pendulum-v1", episodes=2, same_starts=False)
     genome = _genomes(task, 2)[0][0]
     a = task.fitness(None, genome, np.random.default_rng(5))
     np.random.seed(0)  # numpy's global state plays no part
@@ -157,6 +157,16 @@ def test_episode_seeds_come_from_the_evaluation_generator_only():
     assert task.fitness(None, genome, np.random.default_rng(6)) != a
     assert task.episode_seeds(np.random.default_rng(5), 3).tolist() == task.episode_seeds(
         np.random.default_rng(5), 3).tolist()
+
+
+def test_same_starts_give_every_genome_the_same_episodes():
+    shared = GymTask("Pendulum-v1", episodes=2)
+    assert shared.same_starts and not GymTask("CartPole-v1").same_starts  # Pendulum's default
+    genome = _genomes(shared, 2)[0][0]
+    a = shared.fitness(None, genome, np.random.default_rng(5))
+    assert shared.fitness(None, genome, np.random.default_rng(6)) == a
+    assert shared.training_seeds(np.random.default_rng(1)).tolist() == \
+        shared.training_seeds(np.random.default_rng(2)).tolist()
 
 
 def test_test_metric_is_the_mean_return_of_fixed_fresh_episodes():
