@@ -4,13 +4,11 @@ import math
 import numpy as np
 import pytest
 
-from ottorch.neat.batch_eval import evaluate_table
 from ottorch.neat.config import NEATConfig
 from ottorch.neat.evaluator import SerialEvaluator
 from ottorch.neat.genome import ConnectionGene, Genome, NodeGene
 from ottorch.neat.phenotype import compile_genome, reference_forward
 from ottorch.neat.population import Population
-from ottorch.neat.table import GenomeTable
 from ottorch.neat.tasks import make_task
 from ottorch.neat.tasks.control import (
     CART_ANGLE_LIMIT,
@@ -31,6 +29,7 @@ from ottorch.neat.tasks.control import (
     double_pole_derivatives,
     double_pole_rk4,
 )
+from tests.neat.tasks.lock_step import assert_lock_step_equals_each_genome_alone
 
 # A bang-bang linear controller for the single pole (inputs scaled as in the task).
 CARTPOLE_WEIGHTS = [0.2, 0.5, 1.0, 1.0]
@@ -374,16 +373,7 @@ def test_lock_step_fitness_equals_the_per_genome_simulator_exactly(task):
             g = linear_genome((np.asarray(DOUBLE_POLE_WEIGHTS) * rng.uniform(0.6, 1.4, 6)).tolist())
             g.key = 10_000 + i
             genomes.append(g)
-    table = GenomeTable.from_genomes(genomes)
-    seeds = np.arange(len(genomes)) * 7 + 1
-    batched = evaluate_table(table, seeds, task, cfg.fine_tune)
-    assert not batched.errors
-    alone = [task.fitness(None, g, np.random.default_rng(int(s))) for g, s in zip(genomes, seeds)]
-    assert batched.fitness.tolist() == alone
-    assert len(set(alone)) > 5
-    # a genome's fitness does not depend on its batch-mates
-    half = np.arange(0, len(genomes), 2)
-    assert evaluate_table(table.take(half), seeds[half], task, cfg.fine_tune).fitness.tolist() == alone[::2]
+    assert_lock_step_equals_each_genome_alone(task, genomes, cfg.fine_tune, distinct=5)
 
 
 def test_lock_step_generalisation_equals_each_start_alone():

@@ -11,6 +11,7 @@ from ottorch.neat.population import Population  # noqa: E402
 from ottorch.neat.table import GenomeTable  # noqa: E402
 from ottorch.neat.tasks import make_task  # noqa: E402
 from ottorch.neat.tasks.gym import GymTask, _NativeLanes, _SyncLanes  # noqa: E402
+from tests.neat.tasks.lock_step import assert_lock_step_equals_each_genome_alone  # noqa: E402
 
 
 class _MultiBinaryActions(gym.Env):
@@ -84,16 +85,7 @@ def test_continuous_action_is_squashed_into_the_bounds():
 def test_lock_step_batch_fitness_equals_each_genome_alone(env_id, episodes):
     task = GymTask(env_id, episodes=episodes)
     genomes, cfg = _genomes(task, 10)
-    table = GenomeTable.from_genomes(genomes)
-    seeds = np.arange(len(genomes)) * 7 + 1
-    batched = evaluate_table(table, seeds, task, cfg.fine_tune)
-    assert not batched.errors
-    alone = [task.fitness(None, g, np.random.default_rng(int(s))) for g, s in zip(genomes, seeds)]
-    assert batched.fitness.tolist() == alone
-    assert len(set(alone)) > 3
-    # a genome's fitness does not depend on its batch-mates
-    half = np.arange(0, len(genomes), 2)
-    assert evaluate_table(table.take(half), seeds[half], task, cfg.fine_tune).fitness.tolist() == alone[::2]
+    assert_lock_step_equals_each_genome_alone(task, genomes, cfg.fine_tune, distinct=3)
 
 
 def test_sync_vector_lanes_rebuilt_as_lanes_finish_give_each_genome_its_own_fitness():
