@@ -22,6 +22,7 @@ from ottorch.nn.modules.activation import (
     Step,
     Tanh,
 )
+from ottorch.nn.modules.cfc import CfC, CfCCell, LeCunTanh
 from ottorch.nn.modules.container import ModuleDict, ModuleList, Sequential
 from ottorch.nn.modules.conv import Conv2d
 from ottorch.nn.modules.dropout import Dropout
