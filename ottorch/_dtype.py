@@ -44,6 +44,12 @@ _NAMES = {d.name: d for d in ALL}
 
 _default = [float32]
 
+# PyTorch's scalar-type names, which its casting errors print ("result type Float ...").
+_SCALAR_TYPE_NAMES = {
+    "float16": "Half", "float32": "Float", "float64": "Double", "uint8": "Byte", "int8": "Char",
+    "int16": "Short", "int32": "Int", "int64": "Long", "bool": "Bool",
+}
+
 
 def by_name(name: str) -> dtype:
     """The dtype called ``name`` ("float32", "int64", ...)."""
@@ -61,6 +67,11 @@ def from_numpy(np_dtype: np.dtype) -> dtype:
         raise TypeError(
             f"unsupported dtype {np_dtype}; ottorch supports " + ", ".join(d.name for d in ALL)
         ) from None
+
+
+def scalar_type_name(np_dtype: np.dtype) -> str:
+    """PyTorch's name of a dtype in error messages ("Float" for float32, "Long" for int64, ...)."""
+    return _SCALAR_TYPE_NAMES[from_numpy(np_dtype).name]
 
 
 def to_numpy(d) -> np.dtype:

@@ -6,13 +6,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ottorch import ops
+from ottorch import _dtype, ops
 from ottorch._tensor import Tensor
-from ottorch._tensor_base import _as_tensor_like, _axis, _make, _promote_pair
+from ottorch._tensor_base import _axis, _can_cast, _make, _promote, _promote_types, result_dtype
 
 __all__ = [
     "avg_pool2d",
     "broadcast_tensors",
+    "can_cast",
     "cat",
     "clone",
     "concat",
@@ -22,6 +23,8 @@ __all__ = [
     "is_tensor",
     "max_pool2d",
     "numel",
+    "promote_types",
+    "result_type",
     "stack",
     "vstack",
     "where",
@@ -29,7 +32,8 @@ __all__ = [
 
 
 def where(condition: Tensor, input=None, other=None) -> Tensor:  # noqa: A002 - PyTorch name
-    """Elements of ``input`` where ``condition`` holds, else of ``other`` (either may be a scalar).
+    """Elements of ``input`` where ``condition`` holds, else of ``other`` (either or both may be
+    scalars), in their promoted dtype.
 
     With only ``condition``, returns the tuple of index tensors of its nonzero elements.
     """
@@ -38,13 +42,10 @@ def where(condition: Tensor, input=None, other=None) -> Tensor:  # noqa: A002 - 
         return tuple(_make(i.astype(np.int64), False, None) for i in np.nonzero(cond))
     if cond.dtype != np.bool_:
         raise TypeError(f"where: expected a bool condition, got dtype {cond.dtype}")
-    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
-        raise TypeError("where: at least one of input and other must be a tensor")
-    like = input if isinstance(input, Tensor) else other
-    a, b = _as_tensor_like(input, like), _as_tensor_like(other, like)
-    if a._data.dtype != b._data.dtype:
-        a, b = _promote_pair(a, b)
-    return ops.Where.apply(cond, a, b)
+    dt, (a, b) = _promote(input, other)
+    out = ops.Where.apply(cond, a, b)
+    # Between two Python scalars numpy picks its own dtype (float64 for floats).
+    return out if out._data.dtype == dt else out.type(dt)
 
 
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
@@ -62,8 +63,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
                 f"cat: sizes of tensors must match except in dimension {axis}; tensor 0 has shape "
                 f"{list(ref.shape)} and tensor {i} has shape {list(t.shape)}"
             )
-    dt = np.result_type(*[t._data.dtype for t in tensors])
-    tensors = [t if t._data.dtype == dt else t.type(dt) for t in tensors]
+    _, tensors = _promote(*tensors)
     return ops.Cat.apply(*tensors, axis=axis)
 
 
@@ -96,6 +96,25 @@ def vstack(tensors: Sequence[Tensor]) -> Tensor:
 def broadcast_tensors(*tensors: Tensor) -> tuple:
     shape = np.broadcast_shapes(*[t.shape for t in tensors])
     return tuple(t.expand(shape) for t in tensors)
+
+
+def result_type(tensor, other) -> _dtype.dtype:
+    """The dtype of an elementwise op on two tensors or scalars, by PyTorch's promotion rule:
+    dimensioned tensors outrank 0-d tensors, which outrank Python scalars, and a lower-ranked operand
+    decides only when its category (bool < integer < floating) is higher."""
+    return _dtype.from_numpy(result_dtype(tensor, other))
+
+
+def promote_types(type1: _dtype.dtype, type2: _dtype.dtype) -> _dtype.dtype:
+    """The smallest dtype both convert to without leaving their category (int32 and float16 give
+    float16, uint8 and int8 give int16)."""
+    return _dtype.from_numpy(_promote_types(type1.numpy, type2.numpy))
+
+
+def can_cast(from_: _dtype.dtype, to: _dtype.dtype) -> bool:
+    """Whether PyTorch's casting rules allow ``from_`` to ``to`` (not floating to integer or bool,
+    nor integer to bool)."""
+    return _can_cast(from_.numpy, to.numpy)
 
 
 def numel(t: Tensor) -> int:

@@ -17,11 +17,15 @@ from ottorch import random as _random
 from ottorch._tensor_base import (
     Size,
     TensorBase,
+    _array,
     _as_tensor_like,
     _axis,
+    _check_cast,
     _fit_to_slot,
     _index_array,
+    _keeps_dtype,
     _make,
+    _promote,
     _pybool,
     _pyfloat,
     _pyint,
@@ -353,24 +357,27 @@ class Tensor(TensorMath, TensorReduce, TensorShape, TensorBase):
 
     def _inplace(self, fn, other=None) -> Tensor:
         """Apply ``fn(self, other)`` in place: on the array when no graph is recorded, else by
-        rebinding ``self`` to the functional result."""
+        rebinding ``self`` to the functional result. The result keeps ``self``'s dtype; a result
+        PyTorch would not cast to it (float into int, int into bool) raises."""
         tracked = _grad_state.enabled and (self._requires_grad or (isinstance(other, Tensor) and other._requires_grad))
+        res = fn(self._snapshot() if tracked else _make(self._data, False, None), other)
+        _check_cast(res._data.dtype, self._data.dtype)
         if not tracked:
-            res = fn(_make(self._data, False, None), other)
-            np.copyto(self._data, res._data, casting="same_kind")
+            np.copyto(self._data, res._data, casting="unsafe")
             return self
-        return self._assign_inplace(fn(self._snapshot(), other))
+        return self._assign_inplace(res if res._data.dtype == self._data.dtype else res.type(self.dtype))
 
-    def _inplace_ufunc(self, ufunc, other, fallback) -> Tensor:
-        """Fast path of the arithmetic in-place ops: one numpy ufunc writing into our array."""
-        if isinstance(other, Tensor):
-            if _grad_state.enabled and (self._requires_grad or other._requires_grad):
-                return self._inplace(fallback, other)
-            ufunc(self._data, other._data, out=self._data, casting="same_kind")
-            return self
-        if _grad_state.enabled and self._requires_grad:
+    def _inplace_ufunc(self, ufunc, other, fallback, floating: bool = False) -> Tensor:
+        """Fast path of the arithmetic in-place ops: one numpy ufunc writing into our array,
+        computing in the promoted dtype (``floating`` as for true division)."""
+        if _grad_state.enabled and (self._requires_grad or (isinstance(other, Tensor) and other._requires_grad)):
             return self._inplace(fallback, other)
-        ufunc(self._data, other, out=self._data, casting="same_kind")
+        if _keeps_dtype(self, other, floating):
+            ufunc(self._data, _array(other), out=self._data)
+            return self
+        dt, (_, b) = _promote(self, other, floating=floating)
+        _check_cast(dt, self._data.dtype)
+        ufunc(self._data, _array(b), out=self._data, casting="unsafe")
         return self
 
     def add_(self, other, *, alpha=1):
@@ -387,7 +394,7 @@ class Tensor(TensorMath, TensorReduce, TensorShape, TensorBase):
         return self._inplace_ufunc(np.multiply, other, lambda a, b: a * b)
 
     def div_(self, other):
-        return self._inplace_ufunc(np.divide, other, lambda a, b: a / b)
+        return self._inplace_ufunc(np.divide, other, lambda a, b: a / b, floating=True)
 
     def pow_(self, other):
         return self._inplace(lambda a, b: a**b, other)

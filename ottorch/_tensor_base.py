@@ -129,15 +129,128 @@ def _fit_to_slot(value: TensorBase, slot: tuple) -> TensorBase:
     return value.reshape(slot)
 
 
-def _promote_pair(a: TensorBase, b: TensorBase) -> tuple[TensorBase, TensorBase]:
-    """PyTorch type promotion across kinds: float beats int beats bool, keeping the float's width."""
-    rank = {"b": 0, "u": 1, "i": 1, "f": 2}
-    ka, kb = rank[a._data.dtype.kind], rank[b._data.dtype.kind]
-    if ka == kb:
-        target = np.result_type(a._data.dtype, b._data.dtype)
-    else:
-        target = (a if ka > kb else b)._data.dtype
-    return (a if a._data.dtype == target else a.type(target)), (b if b._data.dtype == target else b.type(target))
+# ----------------------------------------------------------------------------- type promotion
+#
+# PyTorch's rule, in one place. Dtypes fall into categories bool < integer < floating, and operands
+# into priority groups: dimensioned tensors > 0-d tensors > everything else (Python and numpy
+# scalars, lists, arrays), which counts only by category, as a Python scalar does. Within a group
+# dtypes promote normally; across groups a lower-priority group decides only when its category is
+# higher than that of every higher-priority operand.
+
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+_BOOL, _INT64 = np.dtype(np.bool_), np.dtype(np.int64)
+
+
+def _promote_types(a: np.dtype, b: np.dtype) -> np.dtype:
+    """The smallest dtype holding both: the wider within a category, else the one of the higher
+    category whatever the widths (PyTorch's ``promote_types``: int32 with float16 gives float16)."""
+    if a == b:
+        return a
+    ca, cb = _CATEGORY[a.kind], _CATEGORY[b.kind]
+    if ca == cb:
+        return np.promote_types(a, b)
+    return a if ca > cb else b
+
+
+def _can_cast(src: np.dtype, dst: np.dtype) -> bool:
+    """PyTorch's ``can_cast``: any cast that does not lower the category (float to int, int to bool)."""
+    return _CATEGORY[src.kind] <= _CATEGORY[dst.kind]
+
+
+_PY_CATEGORY = {_pybool: 0, _pyint: 1, _pyfloat: 2}
+
+
+def _weak_category(value) -> int:
+    """The category of a non-tensor operand (all that counts of it, as of a Python scalar)."""
+    category = _PY_CATEGORY.get(type(value))
+    if category is None:
+        category = _CATEGORY.get(np.asarray(value).dtype.kind)
+        if category is None:
+            raise TypeError(f"unsupported operand of type {type(value).__name__} for a tensor operation")
+    return category
+
+
+def _join(higher: np.dtype | None, lower: np.dtype | None) -> np.dtype | None:
+    """Combine a higher-priority group's dtype with a lower one's: the lower decides only when its
+    category is strictly higher."""
+    if higher is None:
+        return lower
+    if lower is not None and _CATEGORY[lower.kind] > _CATEGORY[higher.kind]:
+        return lower
+    return higher
+
+
+def result_dtype(*operands) -> np.dtype:
+    """The dtype PyTorch computes an elementwise op on ``operands`` in (``torch.result_type``);
+    None operands (absent optional arguments such as a clamp bound) are skipped."""
+    dims = zero = None
+    weak = -1  # the highest category among the non-tensor operands
+    for x in operands:
+        if isinstance(x, TensorBase):
+            d = x._data.dtype
+            if x._data.ndim:
+                dims = d if dims is None else _promote_types(dims, d)
+            else:
+                zero = d if zero is None else _promote_types(zero, d)
+        elif x is not None:
+            weak = max(weak, _weak_category(x))
+    if weak >= 0:
+        # Python bools, ints and floats stand for bool, int64 and the default float dtype.
+        zero = _join(zero, (_BOOL, _INT64, _dtype.get_default_dtype().numpy)[weak])
+    return _join(dims, zero)
+
+
+def _in_dtype(x, dt: np.dtype):
+    """One operand in ``dt``: a tensor cast (differentiably between floats), None as is, a Python
+    bool or float (or int, for a floating ``dt``) as is, since numpy's weak-scalar rule computes it
+    in ``dt`` beside an array of ``dt``, and anything else as a numpy value of ``dt``."""
+    if isinstance(x, TensorBase):
+        return x if x._data.dtype == dt else x.type(dt)
+    kind = type(x)
+    if x is None or kind is _pyfloat or kind is _pybool or (kind is _pyint and dt.kind == "f"):
+        return x
+    if kind is _pyint:
+        try:
+            return dt.type(x)
+        except OverflowError:
+            pass  # out of ``dt``'s range: wrap it around below, as PyTorch does
+    return np.asarray(x).astype(dt)
+
+
+def _promote(*operands, floating: bool = False) -> tuple[np.dtype, list]:
+    """The result dtype of ``operands`` and the operands in it (see ``_in_dtype``). ``floating``
+    lifts a bool/int result to the default float dtype (true division)."""
+    dt = result_dtype(*operands)
+    if floating and dt.kind != "f":
+        dt = _dtype.get_default_dtype().numpy
+    return dt, [_in_dtype(x, dt) for x in operands]
+
+
+def _keeps_dtype(t: TensorBase, other, floating: bool = False) -> bool:
+    """Whether ``t``'s dtype is the result and ``other`` can be used as it is: the commonest cases
+    (a Python number beside a float tensor, a Python int beside an int64 one, two tensors of one
+    dtype), told apart cheaply for the hot operators."""
+    dt = t._data.dtype
+    kind = type(other)
+    if kind is _pyfloat:
+        return dt.kind == "f"
+    if kind is _pyint:
+        return dt.kind == "f" or (dt == _INT64 and not floating)
+    return isinstance(other, TensorBase) and other._data.dtype == dt and (dt.kind == "f" or not floating)
+
+
+def _array(x):
+    """The array of a tensor, or ``x`` itself (an operand ``_promote`` already made an array)."""
+    return x._data if isinstance(x, TensorBase) else x
+
+
+def _check_cast(result: np.dtype, out: np.dtype) -> None:
+    """Refuse to store a ``result`` in a tensor of dtype ``out`` when PyTorch would (in-place ops)."""
+    if not _can_cast(result, out):
+        raise RuntimeError(
+            f"result type {_dtype.scalar_type_name(result)} can't be cast to the desired output type "
+            f"{_dtype.scalar_type_name(out)}"
+        )
 
 
 def _as_tensor_like(value, like: TensorBase) -> TensorBase:

@@ -9,18 +9,24 @@ import numpy as np
 from ottorch import _dtype
 from ottorch import ops as _ops
 from ottorch._tensor_base import (
-    SCALARS,
     TensorBase,
+    _array,
     _as_tensor_like,
     _axes,
+    _keeps_dtype,
     _make,
-    _promote_pair,
+    _promote,
     _pybool,
     _pyfloat,
+    _pyint,
 )
 
 if TYPE_CHECKING:
     from ottorch._tensor import Tensor
+
+# What the operators take besides tensors; for anything else they return NotImplemented, so ``+``
+# raises Python's TypeError and ``==`` falls back to identity.
+_OPERANDS = (TensorBase, _pybool, _pyint, _pyfloat, np.generic, np.ndarray, list, tuple)
 
 
 class TensorMath:
@@ -28,21 +34,15 @@ class TensorMath:
 
     # ------------------------------------------------------------------ arithmetic
 
-    def _binary(self, cls, other, reverse: bool = False) -> Tensor:
-        a, b = self, other
-        if isinstance(b, TensorBase):
-            ka, kb = a._data.dtype.kind, b._data.dtype.kind
-            if ka != kb:
-                a, b = _promote_pair(a, b)
-        elif isinstance(b, SCALARS):
-            if a._data.dtype.kind != "f" and isinstance(b, (_pyfloat, np.floating)):
-                a = a.type(_dtype.get_default_dtype())
-        elif b is None:
+    def _binary(self, cls, other, reverse: bool = False, floating: bool = False) -> Tensor:
+        """``cls`` on ``self`` and ``other`` (swapped when ``reverse``) in their promoted dtype;
+        ``floating`` makes a bool/int result the default float dtype (true division)."""
+        if not isinstance(other, _OPERANDS):
             return NotImplemented
+        if _keeps_dtype(self, other, floating):
+            a, b = self, other
         else:
-            b = _as_tensor_like(b, a)
-            if a._data.dtype.kind != b._data.dtype.kind:
-                a, b = _promote_pair(a, b)
+            _, (a, b) = _promote(self, other, floating=floating)
         return cls.apply(b, a) if reverse else cls.apply(a, b)
 
     def __add__(self, other):
@@ -64,13 +64,10 @@ class TensorMath:
         return self._binary(_ops.Mul, other, True)
 
     def __truediv__(self, other):
-        if self._data.dtype.kind != "f" and not (isinstance(other, TensorBase) and other.is_floating_point()):
-            return self.type(_dtype.get_default_dtype())._binary(_ops.Div, other)
-        return self._binary(_ops.Div, other)
+        return self._binary(_ops.Div, other, floating=True)
 
     def __rtruediv__(self, other):
-        t = self if self._data.dtype.kind == "f" else self.type(_dtype.get_default_dtype())
-        return t._binary(_ops.Div, other, True)
+        return self._binary(_ops.Div, other, True, floating=True)
 
     def __floordiv__(self, other):
         return self._binary(_ops.FloorDivide, other)
@@ -114,23 +111,31 @@ class TensorMath:
         o = other._data if isinstance(other, TensorBase) else other
         return _make(fn(self._data, o), False, None)
 
+    def _bitwise(self, fn, other) -> Tensor:
+        if not isinstance(other, _OPERANDS):
+            return NotImplemented
+        _, (a, b) = _promote(self, other)
+        return _make(fn(a._data, _array(b)), False, None)
+
     def __and__(self, other):
-        return self._logical(np.bitwise_and, other)
+        return self._bitwise(np.bitwise_and, other)
 
     def __or__(self, other):
-        return self._logical(np.bitwise_or, other)
+        return self._bitwise(np.bitwise_or, other)
 
     def __xor__(self, other):
-        return self._logical(np.bitwise_xor, other)
+        return self._bitwise(np.bitwise_xor, other)
 
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
 
     # comparisons: boolean results outside the graph
     def _compare(self, fn, other) -> Tensor:
-        if other is None:
+        """``fn`` on both operands in their promoted dtype (float16 against a 0-d float64 compares
+        in float16, as PyTorch does)."""
+        if not isinstance(other, _OPERANDS):
             return NotImplemented
-        o = other._data if isinstance(other, TensorBase) else other
-        return _make(np.asarray(fn(self._data, o)), False, None)
+        a, b = (self, other) if _keeps_dtype(self, other) else _promote(self, other)[1]
+        return _make(np.asarray(fn(a._data, _array(b))), False, None)
 
     def __eq__(self, other):  # type: ignore[override]
         return self._compare(np.equal, other)
@@ -215,7 +220,14 @@ class TensorMath:
         if rounding_mode == "floor":
             return self // other
         if rounding_mode == "trunc":
-            q = self / other
+            dt, (a, b) = _promote(self, other)
+            if dt.kind != "f":
+                # Integers stay integers: the floor quotient, moved up by one where it is negative
+                # and inexact, computed exactly rather than through a float division.
+                a, b = a._data, _array(b)
+                q = np.floor_divide(a, b)
+                return _make(q + ((q < 0) & (q * b != a)), False, None)
+            q = a / b
             return _make(np.trunc(q._data), False, None) if not q._requires_grad else q.sign() * q.abs().floor()
         raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
 
@@ -253,10 +265,8 @@ class TensorMath:
                 f"matmul: shapes {sa} and {sb} cannot be multiplied "
                 f"({sa[-1]} != {sb[-2] if len(sb) > 1 else sb[0]})"
             )
-        if self._data.dtype != other._data.dtype:
-            a, b = _promote_pair(self, other)
-            return _ops.Matmul.apply(a, b)
-        return _ops.Matmul.apply(self, other)
+        _, (a, b) = _promote(self, other)
+        return _ops.Matmul.apply(a, b)
 
     def mm(self, other: Tensor) -> Tensor:
         if self.ndim != 2 or other.ndim != 2:
@@ -363,14 +373,16 @@ class TensorMath:
     def clamp(self, min=None, max=None):  # noqa: A002 - PyTorch argument names
         if min is None and max is None:
             raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
-        if isinstance(min, TensorBase) or isinstance(max, TensorBase):
-            out = self
-            if min is not None:
-                out = out.maximum(min if isinstance(min, TensorBase) else _as_tensor_like(min, self))
-            if max is not None:
-                out = out.minimum(max if isinstance(max, TensorBase) else _as_tensor_like(max, self))
+        # Promote over all three at once: clamping step by step could let a bound promote the
+        # intermediate result that the three together would not.
+        _, (out, lo, hi) = _promote(self, min, max)
+        if isinstance(lo, TensorBase) or isinstance(hi, TensorBase):
+            if lo is not None:
+                out = out.maximum(lo)
+            if hi is not None:
+                out = out.minimum(hi)
             return out
-        return _ops.Clamp.apply(self, min=min, max=max)
+        return _ops.Clamp.apply(out, min=lo, max=hi)
 
     clip = clamp
 
@@ -393,9 +405,11 @@ class TensorMath:
         return where(condition, self, other)
 
     def masked_fill(self, mask: Tensor, value) -> Tensor:
+        """``self`` with ``value`` where ``mask`` holds; keeps ``self``'s dtype, as PyTorch does."""
         from ottorch._functions import where
 
-        return where(mask, value, self)
+        out = where(mask, value, self)
+        return out if out._data.dtype == self._data.dtype else out.type(self.dtype)
 
     def lerp(self, end: Tensor, weight) -> Tensor:
         return self + weight * (end - self)
