@@ -22,7 +22,9 @@ class LayerRow:
 
     ``output_shape`` is a tuple of ints for a tensor output, a list of such (nested like the output)
     for tuples/lists, a dict for mappings, and None when the output holds no tensor.
-    ``num_params``/``trainable_params`` count the module's own parameters (not its children's);
+    ``num_params``/``trainable_params`` count the module's own parameters and those of descendants
+    the forward never called (a recurrent layer that uses its cell's weights directly), not those
+    of called children, which have rows of their own;
     ``recursive`` marks a second or later call of the same module (its parameters are shown once).
     """
 
@@ -245,6 +247,12 @@ def summary(model: Module, input_size: Sequence[int] | Sequence[Sequence[int]] |
         for m, training in modes:
             object.__setattr__(m, "training", training)
 
+    modules = dict(model.named_modules())
+    for row in rows:
+        if not row.recursive:
+            uncalled = _uncalled_params(modules[row.name], seen_calls)
+            row.num_params += sum(p.numel() for p in uncalled)
+            row.trainable_params += sum(p.numel() for p in uncalled if p.requires_grad)
     params = list(model.parameters())
     return ModelSummary(
         rows=rows,
@@ -255,3 +263,13 @@ def summary(model: Module, input_size: Sequence[int] | Sequence[Sequence[int]] |
         # As torchinfo does: activations are kept for backward and their gradients take as much again.
         forward_backward_bytes=2 * activation_bytes,
     )
+
+
+def _uncalled_params(module: Module, called: set[int]) -> list:
+    """The parameters of ``module``'s descendants that were not called, down to called ones."""
+    found = []
+    for child in module._modules.values():
+        if child is not None and id(child) not in called:
+            found += [p for p in child._parameters.values() if p is not None]
+            found += _uncalled_params(child, called)
+    return found

@@ -18,7 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ("xor", "iris", "sine_regression", "california_housing", "mnist", "parity_rnn_fixed_len",
-            "parity_rnn_var_len", "parity_lstm_var_len", "parity_gru_var_len", "mnist_gan")
+            "parity_rnn_var_len", "parity_lstm_var_len", "parity_gru_var_len", "mnist_gan", "cfc_irregular")
 
 
 def describe(result: dict) -> str:
@@ -28,6 +28,10 @@ def describe(result: dict) -> str:
         return f"max abs error {value:.4f} (target < {target})"
     if metric == "accuracy":
         return f"accuracy {value:.2%} (target >= {target:.1%})"
+    if metric == "r2" and "r2_sparse" in result:
+        lstm = result["models"]["lstm"]
+        return (f"CfC R^2 {value:.3f} (target >= {target}), sparser sampling {result['r2_sparse']:.3f} "
+                f"(target >= {result['sparse_target']}); LSTM {lstm['r2']:.3f} / {lstm['r2_sparse']:.3f}")
     if metric == "r2":
         return f"R^2 {value:.3f} (target >= {target})"
     classes = ""

@@ -189,3 +189,12 @@ def test_bad_arguments(kwargs, message):
 def test_rejects_non_modules():
     with pytest.raises(TypeError, match="expects an ottorch.nn.Module"):
         summary(lambda x: x, (1, 2))
+
+
+def test_parameters_of_uncalled_children_count_for_the_called_parent():
+    # CfC computes with its cell's weights directly and never calls the cell as a module.
+    model = ottorch.nn.CfC(3, 4, backbone_units=8, proj_size=2)
+    s = ottorch.summary(model, input_size=(2, 5, 3))
+    rows = {row.name: row for row in s.rows}
+    assert set(rows) == {"", "fc"}
+    assert rows[""].num_params == s.total_params - 10 and rows["fc"].num_params == 10

@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = [
     "xor", "iris", "sine_regression", "california_housing", "mnist", "parity_rnn_fixed_len",
     "parity_rnn_var_len", "parity_lstm_var_len", "parity_gru_var_len", "mnist_gan",
+    "cfc_irregular",
 ]
 
 

@@ -174,8 +174,10 @@ class CfCCell(Module):
         (N, H) and the elapsed time ``ts`` ((N, 1) or 0-d; None means 1)."""
         z = _add(xp, _linear(h, w_h))
         if self.backbone is not None:
+            # ``forward`` rather than a module call: hooks and summaries would otherwise list every
+            # backbone layer once per time step.
             for layer in list(self.backbone)[1:]:
-                z = layer(z)
+                z = layer.forward(z)
             z = _linear(z, *heads)
         hs = self.hidden_size
         if self.mode == "pure":
