@@ -12,7 +12,6 @@ import numpy as np
 from ottorch import _dtype
 
 _pyfloat, _pyint, _pybool = builtins.float, builtins.int, builtins.bool
-SCALARS = (_pyint, _pyfloat, _pybool, np.number, np.bool_)
 
 return_types_max = namedtuple("max", ["values", "indices"])
 return_types_min = namedtuple("min", ["values", "indices"])
