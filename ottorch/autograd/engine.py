@@ -29,6 +29,43 @@ def sum_to_shape(grad: np.ndarray, shape: tuple) -> np.ndarray:
     return grad.reshape(shape)
 
 
+class SliceGrad:
+    """A gradient that is zero outside ``[index]``, a basic (view) index of an array of ``shape``.
+
+    ``GetItem``'s backward returns one instead of scattering ``values`` into a zero array: the
+    engine adds it into the gradient already accumulated for that input (a slice add), and makes it
+    dense only when it is the only gradient the input receives. A step of a recurrent layer reads
+    its gates and its input rows as slices, so most of its gradients arrive this way.
+    """
+
+    __slots__ = ("shape", "dtype", "index", "values")
+
+    def __init__(self, shape: tuple, index, values: np.ndarray) -> None:
+        self.shape, self.dtype, self.index, self.values = shape, values.dtype, index, values
+
+    def dense(self) -> np.ndarray:
+        out = np.zeros(self.shape, dtype=self.dtype)
+        out[self.index] = self.values
+        return out
+
+
+def _sum_grads(acc, pg, owned: bool) -> np.ndarray:
+    """``acc + pg`` for a node's accumulated gradient ``acc`` and a new one ``pg``, either of
+    which may be a ``SliceGrad``. ``acc`` is updated in place when ``owned`` (the engine made it,
+    so no rule's output shares its memory); the result is always an array the engine owns."""
+    if type(acc) is SliceGrad:
+        acc = acc.dense()
+    elif not owned:
+        if type(pg) is not SliceGrad:
+            return acc + pg
+        acc = acc.copy()
+    if type(pg) is SliceGrad:
+        acc[pg.index] += pg.values
+    else:
+        acc += pg
+    return acc
+
+
 def toposort(roots: Sequence) -> list:
     """Graph nodes reachable from ``roots``, each after all of its inputs' nodes (no recursion)."""
     order: list = []
@@ -65,6 +102,7 @@ def run_backward(
     and the gradients of the captured tensors are returned in order (None where none flowed).
     """
     node_grads: dict = {}
+    owned: set = set()  # nodes whose entry in node_grads is an array the engine allocated
     leaf_grads: dict[int, list] = {}  # id(leaf) -> [leaf, summed gradient]
     captured_nodes = {t._ctx: i for i, t in enumerate(capture or ()) if t._ctx is not None}
     captured: list = [None] * len(capture or ())
@@ -77,7 +115,8 @@ def run_backward(
         if t._ctx is None:
             _add_leaf(leaf_grads, t, g)
         elif t._ctx in node_grads:
-            node_grads[t._ctx] = node_grads[t._ctx] + g
+            node_grads[t._ctx] = _sum_grads(node_grads[t._ctx], g, t._ctx in owned)
+            owned.add(t._ctx)
         else:
             node_grads[t._ctx] = g
             heappush(ready, (-t._ctx.seq, t._ctx))
@@ -85,6 +124,8 @@ def run_backward(
     while ready:
         node = heappop(ready)[1]
         g = node_grads.pop(node)
+        if type(g) is SliceGrad:
+            g = g.dense()
         if node.retained is not None and node.retained() is not None:
             _accumulate(node.retained(), g.copy())
         if captured_nodes and node in captured_nodes:
@@ -99,9 +140,10 @@ def run_backward(
                 pg = pg.astype(data.dtype)
             c = p._ctx
             if c is None:
-                _add_leaf(leaf_grads, p, pg)
+                _add_leaf(leaf_grads, p, pg.dense() if type(pg) is SliceGrad else pg)
             elif c in node_grads:
-                node_grads[c] = node_grads[c] + pg
+                node_grads[c] = _sum_grads(node_grads[c], pg, c in owned)
+                owned.add(c)
             else:
                 node_grads[c] = pg
                 heappush(ready, (-c.seq, c))

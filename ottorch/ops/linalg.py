@@ -37,7 +37,11 @@ class Matmul(Primitive):
 
 
 class Linear(Primitive):
-    """``x @ weight.T + bias`` in one node, with ``x`` of shape ``(*, in)`` and weight ``(out, in)``."""
+    """``x @ weight.T + bias`` in one node, with ``x`` of shape ``(*, in)`` and weight ``(out, in)``.
+
+    ``bias`` is usually ``(out,)``; any array that broadcasts to the output's shape works too (as
+    ``addmm``): a recurrent layer passes its precomputed input projection ``(N, out)`` there.
+    """
 
     def forward(ctx, x, weight, bias=None):
         ctx.save_for_backward(x, weight)
@@ -45,17 +49,21 @@ class Linear(Primitive):
         out = np.dot(x, weight.T) if x.ndim == 2 else x @ weight.T
         if bias is not None:
             out += bias
+            ctx.vector_bias = bias.ndim == 1
         return out
 
     def backward(ctx, g):
         x, weight = ctx.saved_tensors
         need_x, need_w = ctx.needs_input_grad[:2]
-        gx = g @ weight if need_x else None
+        gx = None
+        if need_x:
+            gx = np.dot(g, weight) if g.ndim == 2 else g @ weight
         gw = None
         if need_w:
             g2 = g.reshape(-1, g.shape[-1])
-            gw = g2.T @ x.reshape(-1, x.shape[-1])
+            gw = np.dot(g2.T, x.reshape(-1, x.shape[-1]))
         gb = None
         if len(ctx.needs_input_grad) == 3 and ctx.needs_input_grad[2]:
-            gb = g.reshape(-1, g.shape[-1]).sum(axis=0)
+            # A broadcast bias gets ``g`` whole; the engine sums it down to the bias's shape.
+            gb = g.reshape(-1, g.shape[-1]).sum(axis=0) if ctx.vector_bias else g
         return gx, gw, gb

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ottorch.autograd.engine import sum_to_shape
+from ottorch.autograd.engine import SliceGrad, sum_to_shape
 from ottorch.autograd.function import Primitive
 
 
@@ -38,8 +38,11 @@ class Expand(Primitive):
 
 def is_basic_index(index) -> bool:
     """True when ``index`` selects without integer or boolean arrays (a view, no duplicates)."""
-    items = index if type(index) is tuple else (index,)
-    return all(i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice)) for i in items)
+    for i in index if type(index) is tuple else (index,):
+        t = type(i)
+        if not (t is slice or t is int or i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice))):
+            return False
+    return True
 
 
 class GetItem(Primitive):
@@ -48,8 +51,11 @@ class GetItem(Primitive):
         return a[index]
 
     def backward(ctx, g):
+        if is_basic_index(ctx.index):
+            # Zero outside the view; the engine adds it into the input's gradient as a slice.
+            return SliceGrad(ctx.shape, ctx.index, g)
         grad = np.zeros(ctx.shape, dtype=g.dtype)
-        if is_basic_index(ctx.index) or _is_mask(ctx.index) or _unique_array_index(ctx.index):
+        if _is_mask(ctx.index) or _unique_array_index(ctx.index):
             grad[ctx.index] = g
         else:
             # Integer arrays may repeat an element; unbuffered add accumulates every occurrence.
@@ -115,7 +121,13 @@ class Gather(Primitive):
     def backward(ctx, g):
         (index,) = ctx.saved_tensors
         grad = np.zeros(ctx.shape, dtype=g.dtype)
-        full = list(np.ogrid[tuple(slice(n) for n in index.shape)])
+        if index.shape[ctx.axis] == 1:
+            # One pick per line along ``axis`` (cross-entropy's case): no element can be picked
+            # twice, so plain assignment scatters the gradient.
+            np.put_along_axis(grad, index, g, ctx.axis)
+            return grad, None
+        nd = index.ndim
+        full = [np.arange(n).reshape((1,) * i + (n,) + (1,) * (nd - i - 1)) for i, n in enumerate(index.shape)]
         full[ctx.axis] = index
         np.add.at(grad, tuple(full), g)
         return grad, None

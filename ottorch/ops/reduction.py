@@ -36,7 +36,13 @@ class Sum(Primitive):
 class Mean(Primitive):
     def forward(ctx, a, axes=None, keepdim=False):
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
-        ctx.count = a.size if axes is None else int(np.prod([a.shape[i] for i in axes]))
+        count = a.size if axes is None else int(np.prod([a.shape[i] for i in axes]))
+        ctx.count = count
+        if a.dtype.kind == "f" and a.dtype.itemsize >= 4 and count:
+            # What ndarray.mean computes for these dtypes (sum in the dtype, then divide), without
+            # its Python-level overhead.
+            total = a.sum(axis=axes, keepdims=keepdim)
+            return np.true_divide(total, count, out=total) if type(total) is np.ndarray else total / count
         return a.mean(axis=axes, keepdims=keepdim)
 
     def backward(ctx, g):

@@ -11,6 +11,7 @@ stops changing after its last valid step and its outputs there are zero.
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import warnings
@@ -45,32 +46,44 @@ _sigmoid, _tanh, _relu, _getitem = ops.Sigmoid.apply, ops.Tanh.apply, ops.Relu.a
 _where, _reshape = ops.Where.apply, ops.Reshape.apply
 
 
-def _cols(t: Tensor, start: int, stop: int) -> Tensor:
-    return _getitem(t, index=(slice(None), slice(start, stop)))
+@functools.lru_cache(maxsize=64)
+def _gate_index(hidden: int, k: int) -> tuple:
+    """The index of gate block ``k`` (columns ``k*H:(k+1)*H``) of an ``(N, G*H)`` array."""
+    return (slice(None), slice(k * hidden, (k + 1) * hidden))
+
+
+def _gate(t: Tensor, hidden: int, k: int) -> Tensor:
+    return _getitem(t, index=_gate_index(hidden, k))
 
 
 def _recurrent(h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tensor:
     return _linear(h, w_hh) if b_hh is None else _linear(h, w_hh, b_hh)
 
 
+def _preactivation(xp: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tensor:
+    """``xp + (W_hh h + b_hh)``. Without ``b_hh`` (the layers fold it into ``xp``) ``xp`` is the
+    bias of the ``linear``: one node instead of two, and the same sums."""
+    return _linear(h, w_hh, xp) if b_hh is None else _add(xp, _linear(h, w_hh, b_hh))
+
+
 def _rnn_tanh_step(xp: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None) -> State:
-    return (_tanh(_add(xp, _recurrent(state[0], w_hh, b_hh))),)
+    return (_tanh(_preactivation(xp, state[0], w_hh, b_hh)),)
 
 
 def _rnn_relu_step(xp: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None) -> State:
-    return (_relu(_add(xp, _recurrent(state[0], w_hh, b_hh))),)
+    return (_relu(_preactivation(xp, state[0], w_hh, b_hh)),)
 
 
 def _lstm_step(xp: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None) -> State:
     h, c = state
     hs = w_hh._data.shape[1]
-    gates = _add(xp, _recurrent(h, w_hh, b_hh))
+    gates = _preactivation(xp, h, w_hh, b_hh)
     # One sigmoid over the whole (i, f, g, o) block is cheaper than three sliced ones; its g
     # columns are simply not used.
     s = _sigmoid(gates)
-    g = _tanh(_cols(gates, 2 * hs, 3 * hs))
-    c = _add(_mul(_cols(s, hs, 2 * hs), c), _mul(_cols(s, 0, hs), g))
-    return _mul(_cols(s, 3 * hs, 4 * hs), _tanh(c)), c
+    g = _tanh(_gate(gates, hs, 2))
+    c = _add(_mul(_gate(s, hs, 1), c), _mul(_gate(s, hs, 0), g))
+    return _mul(_gate(s, hs, 3), _tanh(c)), c
 
 
 def _gru_step(xp: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None) -> State:
@@ -79,8 +92,8 @@ def _gru_step(xp: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None) -> St
     gh = _recurrent(h, w_hh, b_hh)
     # Sigmoid over the whole block as in the LSTM; only the r and z columns are used.
     s = _sigmoid(_add(xp, gh))
-    r, z = _cols(s, 0, hs), _cols(s, hs, 2 * hs)
-    n = _tanh(_add(_cols(xp, 2 * hs, 3 * hs), _mul(r, _cols(gh, 2 * hs, 3 * hs))))
+    r, z = _gate(s, hs, 0), _gate(s, hs, 1)
+    n = _tanh(_add(_gate(xp, hs, 2), _mul(r, _gate(gh, hs, 2))))
     # (1 - z) * n + z * h, with one op fewer.
     return (_add(n, _mul(z, _sub(h, n))),)
 
