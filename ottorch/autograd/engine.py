@@ -54,13 +54,20 @@ def _sum_grads(acc, pg, owned: bool) -> np.ndarray:
     which may be a ``SliceGrad``. ``acc`` is updated in place when ``owned`` (the engine made it,
     so no rule's output shares its memory); the result is always an array the engine owns."""
     if type(acc) is SliceGrad:
-        acc = acc.dense()
+        if type(pg) is not SliceGrad:
+            acc, pg = pg.copy(), acc
+        else:
+            acc = acc.dense()
     elif not owned:
         if type(pg) is not SliceGrad:
             return acc + pg
         acc = acc.copy()
     if type(pg) is SliceGrad:
-        acc[pg.index] += pg.values
+        view = acc[pg.index]
+        if type(view) is np.ndarray:
+            np.add(view, pg.values, out=view)
+        else:  # an integer per axis selects a scalar, not a view
+            acc[pg.index] += pg.values
     else:
         acc += pg
     return acc
@@ -121,10 +128,11 @@ def run_backward(
             node_grads[t._ctx] = g
             heappush(ready, (-t._ctx.seq, t._ctx))
 
+    push, pop, pop_grad, sliced, add_grads = heappush, heappop, node_grads.pop, SliceGrad, _sum_grads
     while ready:
-        node = heappop(ready)[1]
-        g = node_grads.pop(node)
-        if type(g) is SliceGrad:
+        node = pop(ready)[1]
+        g = pop_grad(node)
+        if type(g) is sliced:
             g = g.dense()
         if node.retained is not None and node.retained() is not None:
             _accumulate(node.retained(), g.copy())
@@ -136,17 +144,17 @@ def run_backward(
             data = p._data
             if pg.shape != data.shape:
                 pg = sum_to_shape(pg, data.shape)
-            if pg.dtype != data.dtype:
+            if pg.dtype is not data.dtype and pg.dtype != data.dtype:
                 pg = pg.astype(data.dtype)
             c = p._ctx
             if c is None:
-                _add_leaf(leaf_grads, p, pg.dense() if type(pg) is SliceGrad else pg)
+                _add_leaf(leaf_grads, p, pg.dense() if type(pg) is sliced else pg)
             elif c in node_grads:
-                node_grads[c] = _sum_grads(node_grads[c], pg, c in owned)
+                node_grads[c] = add_grads(node_grads[c], pg, c in owned)
                 owned.add(c)
             else:
                 node_grads[c] = pg
-                heappush(ready, (-c.seq, c))
+                push(ready, (-c.seq, c))
         if not retain_graph:
             node.release()
 

@@ -103,33 +103,41 @@ class IndexPut(Primitive):
 class Cat(Primitive):
     def forward(ctx, *arrays, axis):
         ctx.axis = axis
-        ctx.bounds = np.cumsum([a.shape[axis] for a in arrays])[:-1]
+        ctx.sizes = [a.shape[axis] for a in arrays]
         return np.concatenate(arrays, axis=axis)
 
     def backward(ctx, g):
-        return tuple(np.split(g, ctx.bounds, axis=ctx.axis))
+        # Views of ``g``, one per input (np.split's Python overhead is several times this).
+        lead = (slice(None),) * ctx.axis
+        parts, start = [], 0
+        for n in ctx.sizes:
+            parts.append(g[lead + (slice(start, start + n),)])
+            start += n
+        return tuple(parts)
 
 
 class Gather(Primitive):
     """``out[i][j] = a[i][index[i][j]]`` along ``axis`` (PyTorch's ``gather``)."""
 
     def forward(ctx, a, index, axis):
-        ctx.save_for_backward(index)
-        ctx.shape, ctx.axis = a.shape, axis
-        return np.take_along_axis(a, index, axis)
+        if a.ndim == 0 or index.ndim != a.ndim:
+            return np.take_along_axis(a, index, axis)  # raises numpy's error
+        # take_along_axis's own fancy index, built once here and reused by backward.
+        nd = a.ndim
+        full = [np.arange(n).reshape((1,) * i + (n,) + (1,) * (nd - i - 1)) for i, n in enumerate(a.shape)]
+        full[axis] = index
+        ctx.save_for_backward(*full)
+        # With one pick per line along ``axis`` (cross-entropy's case) no element is picked twice.
+        ctx.shape, ctx.unique = a.shape, index.shape[axis] == 1
+        return a[tuple(full)]
 
     def backward(ctx, g):
-        (index,) = ctx.saved_tensors
+        full = ctx.saved_tensors
         grad = np.zeros(ctx.shape, dtype=g.dtype)
-        if index.shape[ctx.axis] == 1:
-            # One pick per line along ``axis`` (cross-entropy's case): no element can be picked
-            # twice, so plain assignment scatters the gradient.
-            np.put_along_axis(grad, index, g, ctx.axis)
-            return grad, None
-        nd = index.ndim
-        full = [np.arange(n).reshape((1,) * i + (n,) + (1,) * (nd - i - 1)) for i, n in enumerate(index.shape)]
-        full[ctx.axis] = index
-        np.add.at(grad, tuple(full), g)
+        if ctx.unique:
+            grad[full] = g
+        else:
+            np.add.at(grad, full, g)
         return grad, None
 
 
