@@ -6,7 +6,7 @@ same step is the floor. Rounds of the
 backends are interleaved so machine noise hits them alike, and the script prints per-step medians
 and the ratios measured in this run.
 
-    python scripts/bench_core.py [--steps 200] [--rounds 5] [--torch-threads N]
+    python scripts/bench_core.py [--steps 200] [--rounds 5] [--torch-threads N] [--only lstm]
 """
 
 from __future__ import annotations
@@ -72,23 +72,32 @@ def lenet(T) -> Callable[[], None]:
     return _trainer(T, model, opt, nn.CrossEntropyLoss(), x, y)
 
 
-def lstm(T) -> Callable[[], None]:
-    """LSTM(1->16) + Linear(16->2) on length-8 sequences, batch 32, Adam: per-step recurrence."""
-    g = np.random.default_rng(0)
-    x, y = _data(T, g.random((32, 8, 1), dtype=np.float32), g.integers(0, 2, 32))
+def recurrent(kind: str, batch_first: bool) -> Callable:
+    """``kind`` (LSTM or GRU) 1->16 + Linear(16->2) on the last step of length-8 sequences, batch
+    32, Adam: per-step recurrence. The same data either batch-first (32, 8, 1) or (8, 32, 1)."""
 
-    class Net(T.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.rnn = T.nn.LSTM(1, 16, batch_first=True)
-            self.head = T.nn.Linear(16, 2)
+    def workload(T) -> Callable[[], None]:
+        g = np.random.default_rng(0)
+        data = g.random((32, 8, 1), dtype=np.float32)
+        if not batch_first:
+            data = np.ascontiguousarray(data.transpose(1, 0, 2))
+        x, y = _data(T, data, g.integers(0, 2, 32))
 
-        def forward(self, x):
-            out, _ = self.rnn(x)
-            return self.head(out[:, -1])
+        class Net(T.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.rnn = getattr(T.nn, kind)(1, 16, batch_first=batch_first)
+                self.head = T.nn.Linear(16, 2)
 
-    model = Net()
-    return _trainer(T, model, T.optim.Adam(model.parameters(), lr=1e-3), T.nn.CrossEntropyLoss(), x, y)
+            def forward(self, x):
+                out, _ = self.rnn(x)
+                return self.head(out[:, -1] if batch_first else out[-1])
+
+        model = Net()
+        return _trainer(T, model, T.optim.Adam(model.parameters(), lr=1e-3), T.nn.CrossEntropyLoss(), x, y)
+
+    workload.__name__ = f"{kind.lower()}_{'batch_first' if batch_first else 'seq_first'}"
+    return workload
 
 
 def numpy_mlp_xor() -> Callable[[], None]:
@@ -143,11 +152,85 @@ def numpy_mlp_784() -> Callable[[], None]:
     return step
 
 
+def numpy_lstm(batch_first: bool) -> Callable:
+    """The recurrent LSTM step written by hand: forward over the 8 steps, backpropagation through
+    time, Adam. Same initialisation scheme and data as ``recurrent("LSTM", ...)``."""
+
+    def make() -> Callable[[], None]:
+        g = np.random.default_rng(0)
+        data = g.random((32, 8, 1), dtype=np.float32)
+        x = data if batch_first else np.ascontiguousarray(data.transpose(1, 0, 2))
+        y = g.integers(0, 2, 32)
+        hid, length, n = 16, 8, 32
+        k = 1 / np.sqrt(hid)
+        shapes = ((4 * hid, 1), (4 * hid, hid), (4 * hid,), (4 * hid,), (2, hid), (2,))
+        w = [g.uniform(-k, k, s).astype(np.float32) for s in shapes]
+        m, v, t = [np.zeros_like(a) for a in w], [np.zeros_like(a) for a in w], [0]
+        i_, f_, g_, o_ = (slice(j * hid, (j + 1) * hid) for j in range(4))
+
+        def step():
+            w_ih, w_hh, b_ih, b_hh, w_o, b_o = w
+            rows = (x.transpose(1, 0, 2) if batch_first else x).reshape(length * n, 1)
+            xp = np.dot(rows, w_ih.T) + (b_ih + b_hh)
+            h, c = np.zeros((n, hid), np.float32), np.zeros((n, hid), np.float32)
+            hs, cs, acts = [h], [c], []
+            for s in range(length):
+                gates = np.dot(h, w_hh.T)
+                gates += xp[s * n:(s + 1) * n]
+                a = np.negative(gates)
+                np.exp(a, out=a)
+                a += 1
+                np.reciprocal(a, out=a)
+                gg = np.tanh(gates[:, g_])
+                c = a[:, f_] * c + a[:, i_] * gg
+                tc = np.tanh(c)
+                h = a[:, o_] * tc
+                hs.append(h)
+                cs.append(c)
+                acts.append((a, gg, tc))
+            out = np.dot(h, w_o.T) + b_o
+            e = np.exp(out - out.max(1, keepdims=True))
+            p = e / e.sum(1, keepdims=True)
+            p[np.arange(n), y] -= 1
+            dout = p / n
+            dh, dc = np.dot(dout, w_o), np.zeros((n, hid), np.float32)
+            gw_hh, dxp = np.zeros_like(w_hh), np.empty((length * n, 4 * hid), np.float32)
+            for s in range(length - 1, -1, -1):
+                a, gg, tc = acts[s]
+                dgates = dxp[s * n:(s + 1) * n]
+                dc = dc + dh * a[:, o_] * (1 - tc * tc)
+                dgates[:, i_] = dc * gg * a[:, i_] * (1 - a[:, i_])
+                dgates[:, f_] = dc * cs[s] * a[:, f_] * (1 - a[:, f_])
+                dgates[:, g_] = dc * a[:, i_] * (1 - gg * gg)
+                dgates[:, o_] = dh * tc * a[:, o_] * (1 - a[:, o_])
+                dc = dc * a[:, f_]
+                gw_hh += np.dot(dgates.T, hs[s])
+                dh = np.dot(dgates, w_hh)
+            gb = dxp.sum(0)
+            grads = (np.dot(dxp.T, rows), gw_hh, gb, gb, np.dot(dout.T, h), dout.sum(0))
+            t[0] += 1
+            c1, c2 = 1 - 0.9 ** t[0], 1 - 0.999 ** t[0]
+            for p_, g_w, m_, v_ in zip(w, grads, m, v):
+                m_ *= 0.9
+                m_ += 0.1 * g_w
+                v_ *= 0.999
+                v_ += 0.001 * g_w * g_w
+                p_ -= 1e-3 * (m_ / c1) / (np.sqrt(v_ / c2) + 1e-8)
+
+        step.weights = w  # for checking it against the frameworks
+        return step
+
+    return make
+
+
 WORKLOADS = {
     "mlp_xor (2-4-2, batch 4, SGD)": (mlp_xor, numpy_mlp_xor),
     "mlp_784 (784-256-128-10, batch 128, Adam)": (mlp_784, numpy_mlp_784),
     "lenet5 (batch 64, SGD momentum)": (lenet, None),
-    "lstm (1->16, len 8, batch 32, Adam)": (lstm, None),
+    "lstm batch_first (1->16, len 8, batch 32, Adam)": (recurrent("LSTM", True), numpy_lstm(True)),
+    "lstm seq-first (1->16, len 8, batch 32, Adam)": (recurrent("LSTM", False), numpy_lstm(False)),
+    "gru batch_first (1->16, len 8, batch 32, Adam)": (recurrent("GRU", True), None),
+    "gru seq-first (1->16, len 8, batch 32, Adam)": (recurrent("GRU", False), None),
 }
 
 
@@ -169,14 +252,17 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per backend")
     parser.add_argument("--torch-threads", type=int, default=None,
                         help="PyTorch intra-op threads (default: PyTorch's own choice)")
+    parser.add_argument("--only", default=None, help="run only the workloads whose name contains this text")
     args = parser.parse_args()
     if torch is not None and args.torch_threads:
         torch.set_num_threads(args.torch_threads)
 
     print(f"ottorch {ottorch.__version__}, numpy {np.__version__}, "
           f"torch {torch.__version__ + f' ({torch.get_num_threads()} threads)' if torch else 'not installed'}")
-    print(f"{'workload':44s} {'numpy':>9s} {'ottorch':>9s} {'torch':>9s} {'ot/torch':>9s} {'ot/numpy':>9s}")
+    print(f"{'workload':50s} {'numpy':>9s} {'ottorch':>9s} {'torch':>9s} {'ot/torch':>9s} {'ot/numpy':>9s}")
     for name, (make, make_numpy) in WORKLOADS.items():
+        if args.only and args.only not in name:
+            continue
         backends = {"ottorch": make(ottorch)}
         if make_numpy is not None:
             backends["numpy"] = make_numpy()
@@ -193,7 +279,7 @@ def main() -> None:
         cols = {k: f"{m[k]:8.1f}u" if k in m else "n/a" for k in ("numpy", "ottorch", "torch")}
         vs_torch = f"{m['ottorch'] / m['torch']:.2f}" if "torch" in m else "n/a"
         vs_numpy = f"{m['ottorch'] / m['numpy']:.2f}" if "numpy" in m else "n/a"
-        print(f"{name:44s} {cols['numpy']:>9s} {cols['ottorch']:>9s} {cols['torch']:>9s} {vs_torch:>9s} {vs_numpy:>9s}")
+        print(f"{name:50s} {cols['numpy']:>9s} {cols['ottorch']:>9s} {cols['torch']:>9s} {vs_torch:>9s} {vs_numpy:>9s}")
 
 
 if __name__ == "__main__":

@@ -204,8 +204,13 @@ CASES = [
     Case("index_select", lambda a: a.index_select(1, ottorch.tensor(IDX)), lambda a: a[:, IDX], ((2, 3),)),
     Case("gather", lambda a: a.gather(1, ottorch.tensor([[0, 0], [1, 0]])),
          lambda a: np.take_along_axis(a, np.array([[0, 0], [1, 0]]), 1), ((2, 3),)),
+    Case("gather_one_per_row", lambda a: a.gather(1, ottorch.tensor([[2], [0]])),
+         lambda a: np.take_along_axis(a, np.array([[2], [0]]), 1), ((2, 3),)),
     Case("linear", lambda x, w, b: ottorch.ops.Linear.apply(x, w, b), lambda x, w, b: x @ w.T + b,
          ((2, 5, 3), (4, 3), (4,))),
+    # A bias broadcast over the leading axes (a recurrent layer passes its input projection).
+    Case("linear_broadcast_bias", lambda x, w, b: ottorch.ops.Linear.apply(x, w, b), lambda x, w, b: x @ w.T + b,
+         ((2, 5, 3), (4, 3), (5, 4))),
     Case("pad", lambda a: ottorch.ops.Pad.apply(a, pad_width=((1, 0), (2, 1))),
          lambda a: np.pad(a, ((1, 0), (2, 1))), ((2, 3),)),
     # indexing
@@ -216,6 +221,10 @@ CASES = [
     Case("getitem_tensor_index", lambda a: a[ottorch.tensor(IDX), 1], lambda a: a[IDX, 1], ((3, 2),)),
     Case("getitem_bool_mask", lambda a: a[MASK], lambda a: a[MASK], ((3, 2),)),
     Case("getitem_pairs", lambda a: a[[0, 2], [1, 1]], lambda a: a[[0, 2], [1, 1]], ((3, 2),)),
+    # Several slices of one tensor, with and without a dense gradient alongside: the engine adds
+    # slice gradients into one buffer (and scalars picked by an integer per axis).
+    Case("getitem_slices_accumulate", lambda a: a[:, :3] * a[:, 1:] + a[:1, 1:] * a.exp()[:1, :3] * a[0, 2],
+         lambda a: a[:, :3] * a[:, 1:] + a[:1, 1:] * np.exp(a)[:1, :3] * a[0, 2], ((2, 4),)),
     Case("setitem_slice", setitem, setitem, ((3, 4), (2,))),
     # convolution and pooling
     Case("conv2d", lambda x, w, b: ottorch.conv2d(x, w, b), np_conv2d, ((2, 3, 6, 5), (4, 3, 3, 2), (4,))),
