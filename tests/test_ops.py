@@ -206,6 +206,10 @@ CASES = [
          lambda a: np.take_along_axis(a, np.array([[0, 0], [1, 0]]), 1), ((2, 3),)),
     Case("gather_one_per_row", lambda a: a.gather(1, ottorch.tensor([[2], [0]])),
          lambda a: np.take_along_axis(a, np.array([[2], [0]]), 1), ((2, 3),)),
+    Case("addcmul", lambda a, b, c: ottorch.ops.Addcmul.apply(a, b, c), lambda a, b, c: a + b * c,
+         ((2, 3), (2, 3), (2, 3))),
+    Case("addcmul_broadcast", lambda a, b, c: ottorch.ops.Addcmul.apply(a, b, c), lambda a, b, c: a + b * c,
+         ((3,), (2, 1), (2, 3))),
     Case("linear", lambda x, w, b: ottorch.ops.Linear.apply(x, w, b), lambda x, w, b: x @ w.T + b,
          ((2, 5, 3), (4, 3), (4,))),
     # A bias broadcast over the leading axes (a recurrent layer passes its input projection).

@@ -3,6 +3,7 @@
 from ottorch.ops.elementwise import (
     Abs,
     Add,
+    Addcmul,
     Cast,
     Ceil,
     Clamp,
@@ -37,7 +38,7 @@ from ottorch.ops.nn import AvgPool2d, Conv2d, LogSoftmax, MaxPool2d, Softmax
 from ottorch.ops.reduction import Amax, Amin, Mean, Prod, Sum
 
 __all__ = [
-    "Abs", "Add", "Amax", "Amin", "AvgPool2d", "Cast", "Cat", "Ceil", "Clamp", "Conv2d", "Cos",
+    "Abs", "Add", "Addcmul", "Amax", "Amin", "AvgPool2d", "Cast", "Cat", "Ceil", "Clamp", "Conv2d", "Cos",
     "Div", "Erf", "Exp", "Expand", "Flip", "Floor", "FloorDivide", "Gather", "GetItem",
     "Heaviside", "IndexPut", "Linear", "Log", "Log1p", "LogSoftmax", "Matmul", "MaxPool2d",
     "Maximum", "Mean", "Minimum", "Mul", "Neg", "Pad", "Permute", "Pow", "Prod", "Relu", "Remainder",

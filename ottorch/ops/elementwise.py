@@ -40,6 +40,24 @@ class Mul(Primitive):
         return (g * b if need_a else None), (g * a if need_b else None)
 
 
+class Addcmul(Primitive):
+    """``a + b * c`` in one node (PyTorch's ``addcmul`` with value 1): the cell update
+    ``f * c + i * g`` of an LSTM and the GRU's ``n + z * (h - n)`` each record one node fewer."""
+
+    def forward(ctx, a, b, c):
+        ctx.save_for_backward(b, c)
+        out = b * c
+        if type(a) is np.ndarray and type(out) is np.ndarray and a.shape == out.shape and a.dtype == out.dtype:
+            out += a  # the sum a + b * c, in the product's buffer
+            return out
+        return a + out
+
+    def backward(ctx, g):
+        b, c = ctx.saved_tensors
+        _, need_b, need_c = ctx.needs_input_grad
+        return g, (g * c if need_b else None), (g * b if need_c else None)
+
+
 class Div(Primitive):
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)

@@ -43,7 +43,7 @@ Step = Callable[[Tensor, State, Tensor, Tensor | None], State]
 
 _linear, _add, _sub, _mul = ops.Linear.apply, ops.Add.apply, ops.Sub.apply, ops.Mul.apply
 _sigmoid, _tanh, _relu, _getitem = ops.Sigmoid.apply, ops.Tanh.apply, ops.Relu.apply, ops.GetItem.apply
-_where, _reshape = ops.Where.apply, ops.Reshape.apply
+_where, _reshape, _addcmul = ops.Where.apply, ops.Reshape.apply, ops.Addcmul.apply
 
 
 @functools.lru_cache(maxsize=64)
@@ -82,7 +82,7 @@ def _lstm_step(xp: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None) -> S
     # columns are simply not used.
     s = _sigmoid(gates)
     g = _tanh(_gate(gates, hs, 2))
-    c = _add(_mul(_gate(s, hs, 1), c), _mul(_gate(s, hs, 0), g))
+    c = _addcmul(_mul(_gate(s, hs, 1), c), _gate(s, hs, 0), g)
     return _mul(_gate(s, hs, 3), _tanh(c)), c
 
 
@@ -93,9 +93,9 @@ def _gru_step(xp: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None) -> St
     # Sigmoid over the whole block as in the LSTM; only the r and z columns are used.
     s = _sigmoid(_add(xp, gh))
     r, z = _gate(s, hs, 0), _gate(s, hs, 1)
-    n = _tanh(_add(_gate(xp, hs, 2), _mul(r, _gate(gh, hs, 2))))
-    # (1 - z) * n + z * h, with one op fewer.
-    return (_add(n, _mul(z, _sub(h, n))),)
+    n = _tanh(_addcmul(_gate(xp, hs, 2), r, _gate(gh, hs, 2)))
+    # (1 - z) * n + z * h as n + z * (h - n): two nodes.
+    return (_addcmul(n, z, _sub(h, n)),)
 
 
 def _zero_state(n_state: int, batch: int, hidden: int, dtype) -> State:
