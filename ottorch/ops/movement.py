@@ -102,9 +102,10 @@ class IndexPut(Primitive):
 
 class Cat(Primitive):
     def forward(ctx, *arrays, axis):
-        ctx.axis = axis
+        out = np.concatenate(arrays, axis=axis)
+        ctx.axis = axis % out.ndim
         ctx.sizes = [a.shape[axis] for a in arrays]
-        return np.concatenate(arrays, axis=axis)
+        return out
 
     def backward(ctx, g):
         # Views of ``g``, one per input (np.split's Python overhead is several times this).
