@@ -49,7 +49,7 @@ class Linear(Primitive):
         out = np.dot(x, weight.T) if x.ndim == 2 else x @ weight.T
         if bias is not None:
             out += bias
-            ctx.vector_bias = bias.ndim == 1
+            ctx.vector_bias = np.ndim(bias) == 1
         return out
 
     def backward(ctx, g):
