@@ -2,9 +2,9 @@
 
 Each workload is written once against a torch-like module ``T`` (``T.nn``, ``T.optim``) and run on
 ottorch and, when it is importable, on PyTorch; where given, a hand-written numpy version of the
-same step is the floor. Rounds of the
-backends are interleaved so machine noise hits them alike, and the script prints per-step medians
-and the ratios measured in this run.
+same step is the floor. The CfC workload runs on PyTorch through the authors' ``ncps`` package,
+when that is importable too. Rounds of the backends are interleaved so machine noise hits them
+alike, and the script prints per-step medians and the ratios measured in this run.
 
     python scripts/bench_core.py [--steps 200] [--rounds 5] [--torch-threads N] [--only lstm]
 """
@@ -98,6 +98,32 @@ def recurrent(kind: str, batch_first: bool) -> Callable:
 
     workload.__name__ = f"{kind.lower()}_{'batch_first' if batch_first else 'seq_first'}"
     return workload
+
+
+def cfc(T) -> Callable[[], None] | None:
+    """CfC(2->16, backbone 32) + its Linear(16->2) readout of the last state on length-24
+    sequences, batch 64, MSE, Adam. On PyTorch it is ``ncps.torch.CfC`` (None without ncps). No
+    timespans: ncps broadcasts per-sample ones along the units (see ottorch/nn/modules/cfc.py)."""
+    if T is ottorch:
+        CfC = ottorch.nn.CfC
+    else:
+        try:
+            from ncps.torch import CfC
+        except ImportError:
+            return None
+    g = np.random.default_rng(0)
+    x, y = _data(T, g.standard_normal((64, 24, 2)).astype(np.float32), g.standard_normal((64, 2)).astype(np.float32))
+
+    class Net(T.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = CfC(2, 16, backbone_units=32, proj_size=2, return_sequences=False)
+
+        def forward(self, x):
+            return self.rnn(x)[0]
+
+    model = Net()
+    return _trainer(T, model, T.optim.Adam(model.parameters(), lr=1e-3), T.nn.MSELoss(), x, y)
 
 
 def numpy_mlp_xor() -> Callable[[], None]:
@@ -231,6 +257,7 @@ WORKLOADS = {
     "lstm seq-first (1->16, len 8, batch 32, Adam)": (recurrent("LSTM", False), numpy_lstm(False)),
     "gru batch_first (1->16, len 8, batch 32, Adam)": (recurrent("GRU", True), None),
     "gru seq-first (1->16, len 8, batch 32, Adam)": (recurrent("GRU", False), None),
+    "cfc (2->16, backbone 32, len 24, batch 64, Adam)": (cfc, None),
 }
 
 
@@ -266,8 +293,9 @@ def main() -> None:
         backends = {"ottorch": make(ottorch)}
         if make_numpy is not None:
             backends["numpy"] = make_numpy()
-        if torch is not None:
-            backends["torch"] = make(torch)
+        torch_step = None if torch is None else make(torch)
+        if torch_step is not None:
+            backends["torch"] = torch_step
         for step in backends.values():
             for _ in range(max(args.steps // 10, 5)):
                 step()
