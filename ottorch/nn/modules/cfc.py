@@ -173,7 +173,7 @@ class CfCCell(Module):
     def _step(self, xp: Tensor, h: Tensor, ts: Tensor | None, w_h: Tensor, heads: tuple[Tensor, Tensor]) -> Tensor:
         """The new state from ``xp`` (N, K), the input's share of the first layer, the state ``h``
         (N, H) and the elapsed time ``ts`` ((N, 1) or 0-d; None means 1)."""
-        z = _add(xp, _linear(h, w_h))
+        z = _linear(h, w_h, xp)  # xp as the bias: one node for xp + W_h h
         if self.backbone is not None:
             # ``forward`` rather than a module call: hooks and summaries would otherwise list every
             # backbone layer once per time step.
