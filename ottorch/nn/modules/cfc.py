@@ -35,9 +35,9 @@ from ottorch.nn.modules.container import Sequential
 from ottorch.nn.modules.dropout import Dropout
 from ottorch.nn.modules.linear import Identity, Linear
 from ottorch.nn.modules.module import Module
-from ottorch.nn.modules.rnn import _step_sources
+from ottorch.nn.modules.rnn import _step_sources, packed_like, time_major
 from ottorch.nn.parameter import Parameter
-from ottorch.nn.utils.rnn import PackedSequence, _packed_positions, pad_packed_sequence
+from ottorch.nn.utils.rnn import PackedSequence, pad_packed_sequence
 
 __all__ = ["CfC", "CfCCell", "LeCunTanh"]
 
@@ -314,25 +314,8 @@ class CfC(Module):
         return s
 
     def forward(self, input: Tensor | PackedSequence, hx=None, timespans=None) -> tuple:  # noqa: A002
-        packed = isinstance(input, PackedSequence)
-        masks = None
-        if packed:
-            if input.data.ndim != 2:
-                raise ValueError(
-                    f"CfC: packed input data must be 2-D (sum(lengths), H_in), got shape {list(input.data.shape)}"
-                )
-            x, lengths = pad_packed_sequence(input)
-            batched = True
-            masks = (np.arange(int(lengths._data.max()))[:, None] < lengths._data[None, :])[..., None]
-        else:
-            if not isinstance(input, Tensor):
-                raise TypeError(f"CfC: input must be a Tensor or PackedSequence, got {type(input).__name__}")
-            if input.ndim not in (2, 3):
-                raise ValueError(f"CfC: Expected input to be 2D or 3D, got {input.ndim}D instead")
-            batched = input.ndim == 3
-            x = input.transpose(0, 1) if batched and self.batch_first else input
-            if not batched:
-                x = x.unsqueeze(1)
+        x, batched, masks = time_major(input, self.batch_first, "CfC")
+        packed = masks is not None
         cell = self.rnn_cell
         cell._check_input(x, "CfC")
         length, batch = x.shape[0], x.shape[1]
@@ -368,11 +351,8 @@ class CfC(Module):
         if not self.return_sequences:
             readout = self.fc(h)
         elif packed:
-            t_idx, b_idx = _packed_positions(input.batch_sizes._data,
-                                             None if input.sorted_indices is None else input.sorted_indices._data)
-            data = _getitem(_cat(*outs, axis=0), index=t_idx * batch + b_idx)
-            return (PackedSequence(self.fc(data), input.batch_sizes, input.sorted_indices, input.unsorted_indices),
-                    state)
+            out = packed_like(_cat(*outs, axis=0), input)
+            return PackedSequence(self.fc(out.data), out.batch_sizes, out.sorted_indices, out.unsorted_indices), state
         elif batched and self.batch_first:
             # Joining the steps along the features gives the batch-major layout without a transpose.
             readout = self.fc(_reshape(_cat(*outs, axis=1), shape=(batch, length, self.units)))

@@ -272,26 +272,8 @@ class RNNBase(Module):
         Returns ``(output, h_n)`` (LSTM: ``(output, (h_n, c_n))``) with output ``(L, N, D*H)``
         (batch_first: ``(N, L, D*H)``; packed input gives packed output) and ``h_n`` like ``hx``.
         """
-        packed = isinstance(input, PackedSequence)
-        masks = None
-        if packed:
-            if input.data.ndim != 2:
-                raise ValueError(
-                    f"{self._name()}: packed input data must be 2-D (sum(lengths), H_in), "
-                    f"got shape {list(input.data.shape)}"
-                )
-            x, lengths = pad_packed_sequence(input)
-            batched = True
-            masks = self._step_masks(lengths._data)
-        else:
-            if not isinstance(input, Tensor):
-                raise TypeError(f"{self._name()}: input must be a Tensor or PackedSequence, got {type(input).__name__}")
-            if input.ndim not in (2, 3):
-                raise ValueError(f"{self._name()}: Expected input to be 2D or 3D, got {input.ndim}D instead")
-            batched = input.ndim == 3
-            x = input.transpose(0, 1) if batched and self.batch_first else input
-            if not batched:
-                x = x.unsqueeze(1)
+        x, batched, masks = time_major(input, self.batch_first, self._name())
+        packed = masks is not None
         self._check_input(x)
         if x.shape[0] == 0:
             raise ValueError(
@@ -306,19 +288,11 @@ class RNNBase(Module):
         h_n = _stack([s[0] for s in finals])
         hidden = (h_n, _stack([s[1] for s in finals])) if self.mode == "LSTM" else h_n
         if packed:
-            t_idx, b_idx = _packed_positions(input.batch_sizes._data,
-                                             None if input.sorted_indices is None else input.sorted_indices._data)
-            data = _getitem(output.reshape(length * batch, -1), index=t_idx * batch + b_idx)
-            return PackedSequence(data, input.batch_sizes, input.sorted_indices, input.unsorted_indices), hidden
+            return packed_like(output.reshape(length * batch, -1), input), hidden
         if not batched:
             output = output.squeeze(1)
             hidden = tuple(h.squeeze(1) for h in hidden) if self.mode == "LSTM" else hidden.squeeze(1)
         return output, hidden
-
-    @staticmethod
-    def _step_masks(lengths: np.ndarray) -> np.ndarray:
-        """``(L, N, 1)``: which sequences are still running at each time step."""
-        return (np.arange(int(lengths.max()))[:, None] < lengths[None, :])[..., None]
 
     def _run(self, x: Tensor, batch: int, states: list[State], masks,
              batch_major: bool) -> tuple[Tensor, list[State]]:
@@ -385,6 +359,38 @@ class RNNBase(Module):
                     state = tuple(_where(masks[t], a, b) for a, b in zip(new, state))
                     outs[t] = _where(masks[t], new[0], zero)
         return outs, state
+
+
+def time_major(input: Tensor | PackedSequence, batch_first: bool,  # noqa: A002
+               name: str) -> tuple[Tensor, bool, np.ndarray | None]:
+    """A recurrent layer's input checked and laid out time-major ``(L, N, H_in)``: that tensor,
+    whether the input was batched, and for a ``PackedSequence`` (run as its padded batch) the
+    ``(L, N, 1)`` mask of the sequences still running at each step, else None."""
+    if isinstance(input, PackedSequence):
+        if input.data.ndim != 2:
+            raise ValueError(
+                f"{name}: packed input data must be 2-D (sum(lengths), H_in), got shape {list(input.data.shape)}"
+            )
+        x, lengths = pad_packed_sequence(input)
+        steps = np.arange(int(lengths._data.max()))
+        return x, True, (steps[:, None] < lengths._data[None, :])[..., None]
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}: input must be a Tensor or PackedSequence, got {type(input).__name__}")
+    if input.ndim not in (2, 3):
+        raise ValueError(f"{name}: Expected input to be 2D or 3D, got {input.ndim}D instead")
+    if input.ndim == 2:
+        return input.unsqueeze(1), False, None
+    return (input.transpose(0, 1) if batch_first else input), True, None
+
+
+def packed_like(rows: Tensor, input: PackedSequence) -> PackedSequence:  # noqa: A002
+    """The time-major rows ``(L*N, H)`` of a padded run (row ``t*N + n`` is step t of sequence n)
+    packed as ``input`` is."""
+    batch = int(input.batch_sizes._data[0])
+    t_idx, b_idx = _packed_positions(input.batch_sizes._data,
+                                     None if input.sorted_indices is None else input.sorted_indices._data)
+    data = _getitem(rows, index=t_idx * batch + b_idx)
+    return PackedSequence(data, input.batch_sizes, input.sorted_indices, input.unsorted_indices)
 
 
 def _step_sources(xp: Tensor, length: int, batch: int) -> list[tuple[Tensor, int]]:
