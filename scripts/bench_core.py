@@ -147,6 +147,18 @@ def numpy_mlp_xor() -> Callable[[], None]:
     return step
 
 
+def _numpy_adam(w: list, grads, m: list, v: list, t: list) -> None:
+    """One Adam step (lr 1e-3, PyTorch's defaults) in place, written by hand; ``t`` is a 1-list."""
+    t[0] += 1
+    c1, c2 = 1 - 0.9 ** t[0], 1 - 0.999 ** t[0]
+    for p_, g_, m_, v_ in zip(w, grads, m, v):
+        m_ *= 0.9
+        m_ += 0.1 * g_
+        v_ *= 0.999
+        v_ += 0.001 * g_ * g_
+        p_ -= 1e-3 * (m_ / c1) / (np.sqrt(v_ / c2) + 1e-8)
+
+
 def numpy_mlp_784() -> Callable[[], None]:
     g = np.random.default_rng(0)
     x = g.random((128, 784), dtype=np.float32)
@@ -166,14 +178,7 @@ def numpy_mlp_784() -> Callable[[], None]:
         d2 = (d3 @ w[4]) * (h2 > 0)
         d1 = (d2 @ w[2]) * (h1 > 0)
         grads = (d1.T @ x, d1.sum(0), d2.T @ h1, d2.sum(0), d3.T @ h2, d3.sum(0))
-        t[0] += 1
-        c1, c2 = 1 - 0.9 ** t[0], 1 - 0.999 ** t[0]
-        for p_, g_, m_, v_ in zip(w, grads, m, v):
-            m_ *= 0.9
-            m_ += 0.1 * g_
-            v_ *= 0.999
-            v_ += 0.001 * g_ * g_
-            p_ -= 1e-3 * (m_ / c1) / (np.sqrt(v_ / c2) + 1e-8)
+        _numpy_adam(w, grads, m, v, t)
 
     return step
 
@@ -234,14 +239,7 @@ def numpy_lstm(batch_first: bool) -> Callable:
                 dh = np.dot(dgates, w_hh)
             gb = dxp.sum(0)
             grads = (np.dot(dxp.T, rows), gw_hh, gb, gb, np.dot(dout.T, h), dout.sum(0))
-            t[0] += 1
-            c1, c2 = 1 - 0.9 ** t[0], 1 - 0.999 ** t[0]
-            for p_, g_w, m_, v_ in zip(w, grads, m, v):
-                m_ *= 0.9
-                m_ += 0.1 * g_w
-                v_ *= 0.999
-                v_ += 0.001 * g_w * g_w
-                p_ -= 1e-3 * (m_ / c1) / (np.sqrt(v_ / c2) + 1e-8)
+            _numpy_adam(w, grads, m, v, t)
 
         step.weights = w  # for checking it against the frameworks
         return step
