@@ -22,6 +22,7 @@ Keras implementation and the paper use one elapsed time per sample, as here.
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 
@@ -104,6 +105,12 @@ class CfCCell(Module):
         if (not isinstance(backbone_dropout, numbers.Real) or isinstance(backbone_dropout, bool)
                 or not 0.0 <= backbone_dropout < 1.0):
             raise ValueError(f"backbone_dropout must be a number in [0, 1), got {backbone_dropout!r}")
+        if backbone_dropout > 0 and backbone_layers < 2:
+            warnings.warn(
+                "backbone_dropout adds dropout after every backbone layer but the first (as ncps does), so "
+                f"non-zero dropout expects backbone_layers >= 2, got {backbone_layers}",
+                stacklevel=2,
+            )
         self.input_size, self.hidden_size, self.mode = input_size, hidden_size, mode
         self.backbone_layers = backbone_layers
         act = _ACTIVATIONS[backbone_activation]

@@ -247,6 +247,11 @@ def test_backbone_dropout_trains_with_its_generator_and_is_off_in_eval():
     np.testing.assert_array_equal(run(1, False), run(2, False))
 
 
+def test_dropout_with_one_backbone_layer_warns():
+    with pytest.warns(UserWarning, match="expects backbone_layers >= 2, got 1"):
+        nn.CfC(3, 4, backbone_dropout=0.2)
+
+
 def test_lecun_tanh():
     x = np.linspace(-3, 3, 7)
     np.testing.assert_allclose(nn.LeCunTanh()(t64(x)).detach().numpy(), 1.7159 * np.tanh(0.666 * x), rtol=1e-15)
