@@ -109,6 +109,11 @@ def test_layouts_agree():
     out_one, h_one = bf(t64(x[0]), t64(h0[0]))  # unbatched (L, H_in)
     np.testing.assert_allclose(out_one.detach().numpy(), out_bf.detach().numpy()[0], rtol=1e-12, atol=1e-13)
     assert tuple(h_one.shape) == (4,)
+    ts = g.uniform(0.1, 2.0, (2, 5))
+    timed, _ = bf(t64(x), timespans=t64(ts))
+    for shape in ((5,), (5, 1)):  # unbatched times, with or without the trailing 1
+        one, _ = bf(t64(x[1]), timespans=t64(ts[1].reshape(shape)))
+        np.testing.assert_allclose(one.detach().numpy(), timed.detach().numpy()[1], rtol=1e-12, atol=1e-13)
     last = cfc64(3, 4, backbone_units=6, return_sequences=False, proj_size=2)
     proj, h_last = last(t64(x))
     np.testing.assert_allclose(proj.detach().numpy(), last.fc(h_last).detach().numpy(), rtol=0, atol=0)
