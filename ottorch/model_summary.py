@@ -196,7 +196,8 @@ def summary(model: Module, input_size: Sequence[int] | Sequence[Sequence[int]] |
         raise TypeError(f"summary expects an ottorch.nn.Module, got {type(model).__name__}")
     inputs = _make_inputs(input_size, input_data, dtypes)
 
-    names = {id(m): name for name, m in model.named_modules()}
+    modules = dict(model.named_modules())
+    names = {id(m): name for name, m in modules.items()}
     rows: list[LayerRow] = []
     open_rows: list[LayerRow] = []
     seen_calls: set[int] = set()
@@ -226,9 +227,9 @@ def summary(model: Module, input_size: Sequence[int] | Sequence[Sequence[int]] |
         if not row.has_children:
             activation_bytes += _tensor_bytes(output)
 
-    modes = [(m, m.training) for _, m in model.named_modules()]
+    modes = [(m, m.training) for m in modules.values()]
     handles = []
-    for _, m in model.named_modules():
+    for m in modules.values():
         handles.append(m.register_forward_pre_hook(pre_hook))
         handles.append(m.register_forward_hook(hook))
     try:
@@ -247,7 +248,6 @@ def summary(model: Module, input_size: Sequence[int] | Sequence[Sequence[int]] |
         for m, training in modes:
             object.__setattr__(m, "training", training)
 
-    modules = dict(model.named_modules())
     for row in rows:
         if not row.recursive:
             uncalled = _uncalled_params(modules[row.name], seen_calls)

@@ -252,10 +252,10 @@ class _MemoryCell(Module):
     def _step(self, xp: Tensor, h: Tensor, c: Tensor) -> tuple[Tensor, Tensor]:
         """``xp`` is the input map of this step, (N, 4H)."""
         hs = self.hidden_size
-        z = _add(xp, _linear(h, self.recurrent_map.weight))
+        z = _linear(h, self.recurrent_map.weight, xp)
         s = _sigmoid(z)
         forget = _sigmoid(_add(_cols(z, 2 * hs, 3 * hs), np.ones((), dtype=z._data.dtype)))
-        c = _add(_mul(c, forget), _mul(_tanh(_cols(z, 0, hs)), _cols(s, hs, 2 * hs)))
+        c = _addcmul(_mul(c, forget), _tanh(_cols(z, 0, hs)), _cols(s, hs, 2 * hs))
         return _mul(_tanh(c), _cols(s, 3 * hs, 4 * hs)), c
 
 
@@ -373,8 +373,8 @@ class CfC(Module):
     def _initial_state(self, hx, x: Tensor, batched: bool) -> tuple[Tensor, Tensor | None]:
         if self.use_mixed:
             if hx is None:
-                return _state(None, x[0], self.units, True, "CfC", "hx"), _state(None, x[0], self.units, True,
-                                                                                  "CfC", "cx")
+                zeros = _state(None, x[0], self.units, True, "CfC", "hx")
+                return zeros, zeros
             if not (isinstance(hx, tuple) and len(hx) == 2):
                 raise RuntimeError(
                     "Running a CfC with mixed_memory=True requires a tuple (h0, c0) to be passed as state "
